@@ -1,0 +1,15 @@
+//! `jic init`: create a deployment's data directory.
+
+use std::process::ExitCode;
+
+/// Arguments of `jic init`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    /// Remaining arguments, accepted until this subcommand is built.
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
+    rest: Vec<String>,
+}
+
+pub(crate) fn run(_args: Args) -> anyhow::Result<ExitCode> {
+    crate::exit::not_available("init")
+}

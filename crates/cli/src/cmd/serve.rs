@@ -1,0 +1,15 @@
+//! `jic serve`: run the server.
+
+use std::process::ExitCode;
+
+/// Arguments of `jic serve`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    /// Remaining arguments, accepted until this subcommand is built.
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
+    rest: Vec<String>,
+}
+
+pub(crate) fn run(_args: Args) -> anyhow::Result<ExitCode> {
+    crate::exit::not_available("serve")
+}

@@ -1,0 +1,2 @@
+//! The jic service: the one submit path, the HTTP API, need-to-know filtering, live events
+//! and the embedded dashboard.
