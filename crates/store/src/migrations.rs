@@ -22,6 +22,7 @@ pub struct Migration {
 /// Every migration this build knows, in order.
 pub const MIGRATIONS: &[Migration] = &[
     Migration { version: 1, name: "log", sql: include_str!("../migrations/0001_log.sql") },
+    Migration { version: 2, name: "state", sql: include_str!("../migrations/0002_state.sql") },
 ];
 
 /// The schema version this build writes.
