@@ -3,6 +3,8 @@
 
 pub mod db;
 pub mod migrations;
+pub mod roster;
+pub mod state;
 
 /// Errors from the store.
 #[derive(Debug, thiserror::Error)]
@@ -21,4 +23,7 @@ pub enum StoreError {
         /// The highest version this build knows.
         known: i64,
     },
+    /// The roster file or tables are inconsistent.
+    #[error("roster: {0}")]
+    Roster(String),
 }

@@ -21,8 +21,16 @@ pub struct Migration {
 
 /// Every migration this build knows, in order.
 pub const MIGRATIONS: &[Migration] = &[
-    Migration { version: 1, name: "log", sql: include_str!("../migrations/0001_log.sql") },
-    Migration { version: 2, name: "state", sql: include_str!("../migrations/0002_state.sql") },
+    Migration {
+        version: 1,
+        name: "log",
+        sql: include_str!("../migrations/0001_log.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "state",
+        sql: include_str!("../migrations/0002_state.sql"),
+    },
 ];
 
 /// The schema version this build writes.
@@ -35,7 +43,10 @@ pub fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
     let current: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
     let known = latest_version();
     if current > known {
-        return Err(StoreError::SchemaTooNew { found: current, known });
+        return Err(StoreError::SchemaTooNew {
+            found: current,
+            known,
+        });
     }
     for migration in MIGRATIONS.iter().filter(|m| m.version > current) {
         let tx = conn.transaction()?;
@@ -43,7 +54,11 @@ pub fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
         // `user_version` cannot take a bound parameter; the value is our own constant.
         tx.execute_batch(&format!("PRAGMA user_version = {}", migration.version))?;
         tx.commit()?;
-        tracing::info!(version = migration.version, name = migration.name, "applied migration");
+        tracing::info!(
+            version = migration.version,
+            name = migration.name,
+            "applied migration"
+        );
     }
     Ok(())
 }
@@ -55,7 +70,12 @@ mod tests {
     #[test]
     fn versions_are_contiguous_from_one() {
         for (i, m) in MIGRATIONS.iter().enumerate() {
-            assert_eq!(m.version, i as i64 + 1, "migration {} is out of sequence", m.name);
+            assert_eq!(
+                m.version,
+                i as i64 + 1,
+                "migration {} is out of sequence",
+                m.name
+            );
         }
     }
 
@@ -64,7 +84,9 @@ mod tests {
         let mut conn = Connection::open_in_memory().unwrap();
         migrate(&mut conn).unwrap();
         migrate(&mut conn).unwrap();
-        let v: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+        let v: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
         assert_eq!(v, latest_version());
     }
 
@@ -73,6 +95,9 @@ mod tests {
         let mut conn = Connection::open_in_memory().unwrap();
         conn.execute_batch("PRAGMA user_version = 999").unwrap();
         let err = migrate(&mut conn).unwrap_err();
-        assert!(matches!(err, StoreError::SchemaTooNew { found: 999, .. }), "{err}");
+        assert!(
+            matches!(err, StoreError::SchemaTooNew { found: 999, .. }),
+            "{err}"
+        );
     }
 }
