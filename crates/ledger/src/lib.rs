@@ -18,9 +18,17 @@
 //!   [`envelope::check_skew`] with its own state and clock, and logs
 //!   [`envelope::LogEntry::submission`]`(signed, received).to_bytes()`.
 //! - [`cosignature`]: witness cosignatures (tlog-cosignature v1).
+//! - [`proof`]: RFC 9162 inclusion/consistency proofs from any [`proof::NodeSource`], and
+//!   their verification; [`proof::MemoryTree`] for in-memory trees.
+//! - [`checkpoint`]: tlog-checkpoint bodies, signed and opened as notes.
+//! - [`tile`]: tlog-tiles paths, hash tiles (with the in-tile levels jic stores for fast
+//!   proofs) and entry bundles.
+//! - [`witness`]: tlog-witness `add-checkpoint` request parsing and the witness decision with
+//!   the spec's status codes.
 //!
 //! Nothing here reads a clock, a random source or a file.
 
+pub mod checkpoint;
 pub mod cosignature;
 pub mod envelope;
 mod error;
@@ -28,5 +36,8 @@ pub mod hash;
 pub mod jcs;
 pub mod key;
 pub mod note;
+pub mod proof;
+pub mod tile;
+pub mod witness;
 
 pub use error::LedgerError;
