@@ -217,8 +217,9 @@ pub fn root_from_inclusion(
 
 /// Verifies a consistency proof between `(old, old_root)` and `(new, new_root)` (RFC 9162
 /// §2.1.4.2, with the conventions of transparency-dev/merkle for the trivial cases: equal sizes
-/// need an empty proof and equal roots; from size 0 any new tree is consistent with an empty
-/// proof).
+/// need an empty proof and equal roots; a proof from size 0 proves nothing and is refused,
+/// as transparency-dev/merkle does — callers for whom "nothing seen yet" is a valid starting point, such as a
+/// witness, handle size 0 themselves).
 pub fn verify_consistency(
     old: u64,
     new: u64,
@@ -230,18 +231,15 @@ pub fn verify_consistency(
     if old > new {
         return bad(&format!("old size {old} is larger than new size {new}"));
     }
+    if old == 0 {
+        return bad("a consistency proof from the empty tree is meaningless");
+    }
     if old == new {
         if !proof.is_empty() {
             return bad("the proof between equal sizes must be empty");
         }
         if old_root != new_root {
             return bad("equal sizes but different roots");
-        }
-        return Ok(());
-    }
-    if old == 0 {
-        if !proof.is_empty() {
-            return bad("the proof from the empty tree must be empty");
         }
         return Ok(());
     }
@@ -310,7 +308,7 @@ mod tests {
                     let p = inclusion_proof(&tree, i, size).unwrap();
                     verify_inclusion(i, size, &ls[i as usize], &p, &root).unwrap();
                 }
-                for old in 0..=size {
+                for old in 1..=size {
                     let old_root = root_from_leaf_hashes(&ls[..old as usize]);
                     let p = consistency_proof(&tree, old, size).unwrap();
                     verify_consistency(old, size, &old_root, &root, &p)

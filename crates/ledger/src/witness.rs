@@ -220,8 +220,17 @@ pub fn add_checkpoint(
             latest_size: known.size,
         });
     }
-    verify_consistency(known.size, cp.size, &known.root, &cp.root, &req.proof)
-        .map_err(|e| Refusal::BadProof(e.to_string()))?;
+    if known.size == 0 {
+        // Nothing cosigned yet: any tree extends the empty one, and the proof must be empty.
+        if !req.proof.is_empty() {
+            return Err(Refusal::BadProof(
+                "the proof from size 0 must be empty".into(),
+            ));
+        }
+    } else {
+        verify_consistency(known.size, cp.size, &known.root, &cp.root, &req.proof)
+            .map_err(|e| Refusal::BadProof(e.to_string()))?;
+    }
     let cosignature =
         cosign(witness, note.text(), timestamp).map_err(|e| Refusal::BadRequest(e.to_string()))?;
     Ok(Accepted {
