@@ -24,12 +24,13 @@ pub(crate) struct Feature {
     pub(crate) confidence: Option<String>,
 }
 
-/// Reads the features of one file, adding problems to `diags`.
+/// Reads the features of one file, adding problems to `diags`. `None` when the file is not a
+/// readable FeatureCollection at all (so callers do not also report its features as missing).
 pub(crate) fn read_features(
     map: &SourceMap<'_>,
     text: &str,
     diags: &mut Vec<Diagnostic>,
-) -> Vec<Feature> {
+) -> Option<Vec<Feature>> {
     let root = match json::parse(text) {
         Ok(root) => root,
         Err(e) => {
@@ -38,7 +39,7 @@ pub(crate) fn read_features(
                 format!("JSON syntax: {}", e.message),
                 "fix the syntax here; QGIS can re-export the layer as GeoJSON",
             ));
-            return Vec::new();
+            return None;
         }
     };
     let mut cx = Cx { map, diags };
@@ -48,7 +49,7 @@ pub(crate) fn read_features(
             "a zone file must be a GeoJSON FeatureCollection",
             "set \"type\": \"FeatureCollection\" with a \"features\" array",
         );
-        return Vec::new();
+        return None;
     }
     let Some(JValue {
         kind: JKind::Arr(items),
@@ -60,9 +61,9 @@ pub(crate) fn read_features(
             "the FeatureCollection has no \"features\" array",
             "add \"features\": [ ... ]",
         );
-        return Vec::new();
+        return None;
     };
-    items.iter().filter_map(|f| cx.feature(f)).collect()
+    Some(items.iter().filter_map(|f| cx.feature(f)).collect())
 }
 
 struct Cx<'a, 'm> {

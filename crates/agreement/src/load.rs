@@ -75,6 +75,8 @@ pub fn load(sources: &[Source<'_>]) -> Result<Agreement, Error> {
     };
     let mut l = Loader {
         r: Reader::new(SourceMap::new(TERMS_FILE, terms_source.text)),
+        declared_parties: BTreeSet::new(),
+        declared_groups: BTreeSet::new(),
         refs: Vec::new(),
         geo_diags: Vec::new(),
     };
@@ -108,6 +110,10 @@ pub fn load(sources: &[Source<'_>]) -> Result<Agreement, Error> {
 
 struct Loader<'s> {
     r: Reader<'s>,
+    /// Every party and group id declared, even in an entry that has other problems, so one
+    /// mistake does not cascade into "unknown party" everywhere the id is used.
+    declared_parties: BTreeSet<String>,
+    declared_groups: BTreeSet<String>,
     refs: Vec<Reference>,
     geo_diags: Vec<Diagnostic>,
 }
@@ -175,10 +181,12 @@ impl Loader<'_> {
         let humanitarian = self.humanitarian(root);
         let disclosure = self.disclosure(root);
 
+        // Kinds are taken from the declared zones, so a zone whose geometry is broken does not
+        // also make every rule using its kind fail.
+        let kinds_present: BTreeSet<ZoneKind> = pending.iter().map(|p| p.zone.kind).collect();
         let zones = self.join_geometry(pending, &zone_files, sources);
-        self.check_references(&parties, &groups, &phases, &zone_ids);
+        self.check_references(&phase_ids, &zone_ids);
         self.check_phase_cycles(&phases, &phase_ids);
-        let kinds_present: BTreeSet<ZoneKind> = zones.iter().map(|z| z.kind).collect();
         for (rule, kind_spans) in &rules {
             for (kind, span) in kind_spans {
                 if !kinds_present.contains(kind) {
@@ -292,6 +300,9 @@ impl Loader<'_> {
         ids: &mut BTreeMap<String, Range<usize>>,
     ) -> Option<Party> {
         let id = self.id(&mut t, "parties");
+        if let Some((id, _)) = &id {
+            self.declared_parties.insert(id.clone());
+        }
         let name = self.r.string(&mut t, "name", true);
         let role = self.r.keyword::<Role>(&mut t, "role", "role", true);
         self.r.finish(t);
@@ -311,6 +322,9 @@ impl Loader<'_> {
         ids: &mut BTreeMap<String, Range<usize>>,
     ) -> Option<Group> {
         let id = self.id(&mut t, "groups");
+        if let Some((id, _)) = &id {
+            self.declared_groups.insert(id.clone());
+        }
         let name = self.r.string(&mut t, "name", true);
         let aliases = self.r.strings(&mut t, "aliases", false);
         let designation = self
@@ -711,6 +725,9 @@ impl Loader<'_> {
     ) -> Vec<Zone> {
         let mut features: BTreeMap<String, (Feature, String)> = BTreeMap::new();
         let mut used_files = BTreeSet::new();
+        // When a listed file is missing or unreadable, its features cannot be looked up: do not
+        // report every zone using them as a second, misleading problem.
+        let mut all_files_read = true;
         for (file, span) in zone_files {
             if !used_files.insert(file.clone()) {
                 self.r.error(
@@ -726,10 +743,15 @@ impl Loader<'_> {
                     format!("zone file `{file}` is not in the package"),
                     "put the file next to agreement.toml, or fix the name",
                 );
+                all_files_read = false;
                 continue;
             };
             let map = SourceMap::new(source.name, source.text);
-            for f in read_features(&map, source.text, &mut self.geo_diags) {
+            let Some(read) = read_features(&map, source.text, &mut self.geo_diags) else {
+                all_files_read = false;
+                continue;
+            };
+            for f in read {
                 if let Some((first, first_file)) = features.get(&f.id) {
                     let first_pos = SourceMap::new(
                         first_file,
@@ -754,7 +776,7 @@ impl Loader<'_> {
         for p in pending {
             let mut zone = p.zone;
             let Some((feature, _)) = features.get(&zone.feature) else {
-                if !zone_files.is_empty() {
+                if all_files_read && !zone_files.is_empty() {
                     let known: Vec<&str> = features.keys().map(String::as_str).collect();
                     self.r.error(
                         &p.feature_span,
@@ -799,15 +821,15 @@ impl Loader<'_> {
 
     fn check_references(
         &mut self,
-        parties: &[Party],
-        groups: &[Group],
-        phases: &[Phase],
+        phases: &BTreeMap<String, Range<usize>>,
         zones: &BTreeMap<String, Range<usize>>,
     ) {
         let zone_ids: BTreeSet<&str> = zones.keys().map(String::as_str).collect();
-        let party_ids: BTreeSet<&str> = parties.iter().map(|p| p.id.as_str()).collect();
-        let group_ids: BTreeSet<&str> = groups.iter().map(|g| g.id.as_str()).collect();
-        let phase_ids: BTreeSet<&str> = phases.iter().map(|p| p.id.as_str()).collect();
+        let phase_ids: BTreeSet<&str> = phases.keys().map(String::as_str).collect();
+        let declared_parties = std::mem::take(&mut self.declared_parties);
+        let declared_groups = std::mem::take(&mut self.declared_groups);
+        let party_ids: BTreeSet<&str> = declared_parties.iter().map(String::as_str).collect();
+        let group_ids: BTreeSet<&str> = declared_groups.iter().map(String::as_str).collect();
         let refs = std::mem::take(&mut self.refs);
         for r in refs {
             let (ok, pool, what, section): (bool, Vec<&str>, &str, &str) = match r.kind {
