@@ -211,7 +211,8 @@ pub trait StateWrite {
     ) -> Result<(), StoreError>;
     /// Raises an alert; `None` when an open alert with the same dedupe key exists.
     fn insert_alert(&self, alert: &NewAlert) -> Result<Option<i64>, StoreError>;
-    /// Records an acknowledgment; `false` if the alert is unknown or not addressed to `party`.
+    /// Records an acknowledgment by `party` (the caller checks the alert is addressed to it);
+    /// `false` if the alert is unknown or `party` already acknowledged it.
     fn ack_alert(
         &self,
         alert_id: i64,
@@ -447,11 +448,11 @@ impl StateWrite for Transaction<'_> {
         leaf_index: u64,
         time: &str,
     ) -> Result<bool, StoreError> {
-        let addressed: Option<i64> = self
-            .prepare_cached("SELECT 1 FROM alert_recipient WHERE alert_id = ?1 AND member = ?2")?
-            .query_row(params![alert_id, party], |r| r.get(0))
+        let exists: Option<i64> = self
+            .prepare_cached("SELECT 1 FROM alert WHERE id = ?1")?
+            .query_row(params![alert_id], |r| r.get(0))
             .optional()?;
-        if addressed.is_none() {
+        if exists.is_none() {
             return Ok(false);
         }
         let n = self
@@ -851,8 +852,9 @@ mod tests {
         };
         let id = tx.insert_alert(&alert).unwrap().unwrap();
         assert_eq!(tx.insert_alert(&alert).unwrap(), None);
-        assert!(!tx.ack_alert(id, "ocha", None, 2, "t").unwrap());
+        assert!(!tx.ack_alert(id + 1, "us", None, 2, "t").unwrap());
         assert!(tx.ack_alert(id, "us", Some("seen"), 2, "t").unwrap());
+        assert!(!tx.ack_alert(id, "us", Some("again"), 3, "t").unwrap());
         tx.commit().unwrap();
         let us = conn.alerts(Some(&["us".to_owned()])).unwrap();
         assert_eq!(us.len(), 1);

@@ -1,0 +1,20 @@
+//! The submission kinds this server accepts, one module per family. Later issues add modules
+//! here and register their handlers in [`default_registry`]; the submit path does not change.
+
+pub mod air_ops;
+pub mod alerts;
+pub mod tracks;
+
+use crate::submit::KindRegistry;
+
+/// Every kind built into this server.
+pub fn default_registry() -> KindRegistry {
+    let mut registry = KindRegistry::default();
+    registry
+        .register(air_ops::FileAirOperation)
+        .register(air_ops::AmendAirOperation)
+        .register(air_ops::CancelAirOperation)
+        .register(alerts::AckAlertKind)
+        .register(tracks::TrackBatchKind);
+    registry
+}

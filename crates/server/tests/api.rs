@@ -1,0 +1,894 @@
+//! Integration tests of the HTTP API against a real listener on 127.0.0.1: each role's happy
+//! path, every refusal of the submit path (right status, problem+json, nothing stored),
+//! need-to-know per role, live events with reconnect, and a scan of the whole log for the
+//! plaintext of restricted submissions.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use jic_ledger::key::NoteSigner;
+use jic_ledger::tile::TilePath;
+use jic_server::clock::ManualClock;
+use jic_server::config::ServerConfig;
+use jic_server::deployment::{self, DataDir, InitOptions, InitReport};
+use jic_server::{AppState, OpenOptions};
+use jiff::{SignedDuration, Timestamp};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+const START: &str = "2016-09-17T10:00:00Z";
+
+struct TestServer {
+    base: String,
+    _dir: tempfile::TempDir,
+    data: DataDir,
+    report: InitReport,
+    state: AppState,
+    clock: Arc<ManualClock>,
+    http: reqwest::Client,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+fn package() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scenarios/syria-2016-09/agreement")
+}
+
+async fn start() -> TestServer {
+    start_with(ServerConfig::default()).await
+}
+
+async fn start_with(config: ServerConfig) -> TestServer {
+    let dir = tempfile::tempdir().unwrap();
+    let data = DataDir::new(dir.path().join("data"));
+    let report = deployment::init(
+        &data,
+        &InitOptions {
+            agreement: package(),
+            extra_members: vec![],
+            origin: "jic.test/syria-2016".to_owned(),
+            config,
+        },
+    )
+    .unwrap();
+    let clock = Arc::new(ManualClock::new(START.parse().unwrap()));
+    let config = deployment::read_config(&data).unwrap();
+    let state = AppState::open(
+        &data,
+        OpenOptions {
+            clock: clock.clone(),
+            config,
+            registry: jic_server::kinds::default_registry(),
+            log: None,
+        },
+    )
+    .await
+    .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let served = state.clone();
+    let task = tokio::spawn(async move {
+        jic_server::run(listener, served, async move {
+            let _ = stopped.await;
+        })
+        .await
+        .unwrap();
+    });
+    TestServer {
+        base,
+        _dir: dir,
+        data,
+        report,
+        state,
+        clock,
+        http: reqwest::Client::new(),
+        stop: Some(stop),
+        task: Some(task),
+    }
+}
+
+impl TestServer {
+    fn signer(&self, member: &str) -> NoteSigner {
+        let path = deployment::keys_dir(&self.data).join(format!("{member}.key"));
+        NoteSigner::from_skey(std::fs::read_to_string(path).unwrap().trim()).unwrap()
+    }
+
+    fn token(&self, member: &str) -> String {
+        self.report
+            .tokens
+            .iter()
+            .find(|(_, m, _)| m == member)
+            .unwrap()
+            .2
+            .clone()
+    }
+
+    fn now(&self) -> Timestamp {
+        use jic_server::clock::Clock;
+        self.clock.now()
+    }
+
+    fn body(
+        &self,
+        member: &str,
+        kind: &str,
+        seq: u64,
+        payload: Value,
+        restricted: bool,
+    ) -> Vec<u8> {
+        jic_server::client::submission_body(
+            &self.signer(member),
+            member,
+            kind,
+            seq,
+            self.now(),
+            payload,
+            restricted,
+        )
+        .unwrap()
+    }
+
+    async fn post(&self, path: &str, body: Vec<u8>) -> (StatusCode, String, Value) {
+        self.post_with_type(path, body, "application/json").await
+    }
+
+    async fn post_with_type(
+        &self,
+        path: &str,
+        body: Vec<u8>,
+        ct: &str,
+    ) -> (StatusCode, String, Value) {
+        let r = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("content-type", ct)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status();
+        let ct = r
+            .headers()
+            .get("content-type")
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default();
+        let text = r.text().await.unwrap();
+        (
+            status,
+            ct,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+
+    async fn get(&self, path: &str, member: Option<&str>) -> (StatusCode, Value) {
+        let mut req = self.http.get(format!("{}{path}", self.base));
+        if let Some(m) = member {
+            req = req.bearer_auth(self.token(m));
+        }
+        let r = req.send().await.unwrap();
+        let status = r.status();
+        let text = r.text().await.unwrap();
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+
+    async fn get_bytes(&self, path: &str) -> (StatusCode, Vec<u8>) {
+        let r = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap();
+        (r.status(), r.bytes().await.unwrap().to_vec())
+    }
+
+    async fn counts(&self) -> (u64, u64) {
+        self.state
+            .read(|conn| {
+                use jic_store::state::StateRead;
+                Ok((conn.submission_count()?, jic_store::log::size(conn)?))
+            })
+            .await
+            .unwrap()
+    }
+
+    async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await.unwrap();
+        }
+    }
+}
+
+/// A plan over eastern Syria; `lon_shift` moves it, `north` makes it fly north instead of east.
+fn plan(id: &str, callsign: &str, north: bool, alt_ft: f64) -> Value {
+    let waypoints: Vec<Value> = if north {
+        vec![
+            json!({"lat": 35.10, "lon": 40.15, "alt_ft": alt_ft, "time": "2016-09-17T10:10:00Z"}),
+            json!({"lat": 35.20, "lon": 40.15, "alt_ft": alt_ft, "time": "2016-09-17T10:15:00Z"}),
+            json!({"lat": 35.46, "lon": 40.15, "alt_ft": alt_ft, "time": "2016-09-17T10:30:00Z"}),
+            json!({"lat": 35.60, "lon": 40.15, "alt_ft": alt_ft, "time": "2016-09-17T10:40:00Z"}),
+        ]
+    } else {
+        vec![
+            json!({"lat": 35.33, "lon": 39.80, "alt_ft": alt_ft, "time": "2016-09-17T10:05:00Z"}),
+            json!({"lat": 35.33, "lon": 40.00, "alt_ft": alt_ft, "time": "2016-09-17T10:15:00Z"}),
+            json!({"lat": 35.33, "lon": 40.30, "alt_ft": alt_ft, "time": "2016-09-17T10:35:00Z"}),
+            json!({"lat": 35.33, "lon": 40.50, "alt_ft": alt_ft, "time": "2016-09-17T10:45:00Z"}),
+        ]
+    };
+    json!({"id": id, "callsign": callsign, "waypoints": waypoints})
+}
+
+fn assert_problem(status: StatusCode, ct: &str, body: &Value, want: StatusCode, what: &str) {
+    assert_eq!(status, want, "{what}: {body}");
+    assert!(
+        ct.starts_with("application/problem+json"),
+        "{what}: content type {ct}"
+    );
+    assert_eq!(body["status"], want.as_u16(), "{what}: {body}");
+    assert!(
+        body["type"]
+            .as_str()
+            .unwrap()
+            .starts_with("urn:jic:problem:"),
+        "{what}: {body}"
+    );
+    assert!(
+        !body["detail"].as_str().unwrap().is_empty(),
+        "{what}: {body}"
+    );
+}
+
+#[tokio::test]
+async fn a_party_files_an_air_operation_and_reads_it_back_with_need_to_know() {
+    let s = start().await;
+    let (status, _, receipt) = s
+        .post(
+            "/api/v1/air-operations",
+            s.body(
+                "us",
+                "air_operation.file",
+                1,
+                plan("US-1", "VIPER11", false, 25_000.0),
+                true,
+            ),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{receipt}");
+    let leaf = receipt["leaf_index"].as_u64().unwrap();
+    assert_eq!(receipt["kind"], "air_operation.file");
+    assert_eq!(receipt["result"]["conflicts"], json!([]));
+
+    // The filer sees its plan in full; the duty officer too (agreement default policy).
+    let (_, mine) = s.get("/api/v1/air-operations", Some("us")).await;
+    assert_eq!(mine[0]["plan"]["callsign"], "VIPER11");
+    let (_, jic) = s.get("/api/v1/air-operations/US-1", Some("jic")).await;
+    assert_eq!(jic["plan"]["waypoints"].as_array().unwrap().len(), 4);
+    // Another party, a monitor, a humanitarian organisation: nothing.
+    for other in ["russia", "jic_monitors", "un_ocha", "un_envoy"] {
+        let (_, list) = s.get("/api/v1/air-operations", Some(other)).await;
+        assert_eq!(list, json!([]), "{other}");
+        let (status, _) = s.get("/api/v1/air-operations/US-1", Some(other)).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{other}");
+    }
+    // The logged submission: envelope for everyone, plaintext only for the entitled.
+    let (_, as_us) = s
+        .get(&format!("/api/v1/submissions/{leaf}"), Some("us"))
+        .await;
+    assert_eq!(as_us["payload"]["callsign"], "VIPER11");
+    assert!(as_us["salt"].is_string());
+    let (_, as_ru) = s
+        .get(&format!("/api/v1/submissions/{leaf}"), Some("russia"))
+        .await;
+    assert_eq!(as_ru["payload"], Value::Null);
+    assert!(as_ru["envelope"]["payload_commitment"].is_string());
+
+    // Amend then cancel: versions advance; another party cannot touch it.
+    let (status, _, amended) = s
+        .post(
+            "/api/v1/air-operations",
+            s.body(
+                "us",
+                "air_operation.amend",
+                2,
+                plan("US-1", "VIPER12", false, 27_000.0),
+                true,
+            ),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{amended}");
+    assert_eq!(amended["result"]["version"], 2);
+    let (status, ct, body) = s
+        .post(
+            "/api/v1/air-operations",
+            s.body(
+                "russia",
+                "air_operation.cancel",
+                1,
+                json!({"id": "US-1"}),
+                true,
+            ),
+        )
+        .await;
+    assert_problem(
+        status,
+        &ct,
+        &body,
+        StatusCode::NOT_FOUND,
+        "cancel another party's operation",
+    );
+    let (status, _, cancelled) = s
+        .post(
+            "/api/v1/air-operations",
+            s.body(
+                "us",
+                "air_operation.cancel",
+                3,
+                json!({"id": "US-1", "reason": "weather"}),
+                true,
+            ),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{cancelled}");
+    let (_, after) = s.get("/api/v1/air-operations/US-1", Some("us")).await;
+    assert_eq!(after["status"], "cancelled");
+    assert_eq!(after["version"], 3);
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn conflicting_plans_raise_alerts_and_reveal_only_the_conflicting_legs() {
+    let s = start().await;
+    let (status, _, _) = s
+        .post(
+            "/api/v1/air-operations",
+            s.body(
+                "us",
+                "air_operation.file",
+                1,
+                plan("US-7", "HAWK", false, 25_000.0),
+                true,
+            ),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _, receipt) = s
+        .post(
+            "/api/v1/air-operations",
+            s.body(
+                "russia",
+                "air_operation.file",
+                1,
+                plan("RU-3", "SOKOL", true, 25_400.0),
+                true,
+            ),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{receipt}");
+    let conflicts = receipt["result"]["conflicts"].as_array().unwrap();
+    assert_eq!(conflicts.len(), 1, "{receipt}");
+    assert_eq!(conflicts[0]["with"]["operation"], "US-7");
+
+    // Russia sees the US plan's conflicting leg only: two waypoints of four, no callsign.
+    let (_, ru_view) = s.get("/api/v1/air-operations/US-7", Some("russia")).await;
+    assert_eq!(ru_view["plan"], Value::Null);
+    let legs = ru_view["conflicting_legs"].as_array().unwrap();
+    assert_eq!(legs.len(), 1);
+    assert_eq!(legs[0]["waypoints"].as_array().unwrap().len(), 2);
+    assert!(!ru_view.to_string().contains("HAWK"));
+    let (_, ru_list) = s.get("/api/v1/air-operations", Some("russia")).await;
+    assert_eq!(
+        ru_list.as_array().unwrap().len(),
+        2,
+        "own plan and the partial view: {ru_list}"
+    );
+
+    // Alerts: both parties with their own detail; monitors the subject only; others nothing.
+    let (_, us_alerts) = s.get("/api/v1/alerts", Some("us")).await;
+    assert_eq!(us_alerts[0]["kind"], "plan_conflict");
+    assert_eq!(us_alerts[0]["detail"]["other"]["operation"], "RU-3");
+    let (_, mon) = s.get("/api/v1/alerts", Some("jic_monitors")).await;
+    assert_eq!(mon.as_array().unwrap().len(), 1);
+    assert_eq!(mon[0]["detail"], Value::Null);
+    let (_, ocha) = s.get("/api/v1/alerts", Some("un_ocha")).await;
+    assert_eq!(ocha, json!([]));
+
+    // Acknowledge, signed; a second time is a conflict; a non-recipient cannot.
+    let id = us_alerts[0]["id"].as_i64().unwrap();
+    let (status, _, ack) = s
+        .post(
+            &format!("/api/v1/alerts/{id}/ack"),
+            s.body(
+                "us",
+                "alert.ack",
+                2,
+                json!({"alert_id": id, "note": "seen"}),
+                false,
+            ),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{ack}");
+    let (status, ct, body) = s
+        .post(
+            &format!("/api/v1/alerts/{id}/ack"),
+            s.body("us", "alert.ack", 3, json!({"alert_id": id}), false),
+        )
+        .await;
+    assert_problem(status, &ct, &body, StatusCode::CONFLICT, "double ack");
+    let (status, ct, body) = s
+        .post(
+            &format!("/api/v1/alerts/{id}/ack"),
+            s.body("un_ocha", "alert.ack", 1, json!({"alert_id": id}), false),
+        )
+        .await;
+    assert_problem(
+        status,
+        &ct,
+        &body,
+        StatusCode::NOT_FOUND,
+        "ack by a non-recipient",
+    );
+    let (_, ru_alerts) = s.get("/api/v1/alerts", Some("russia")).await;
+    assert_eq!(ru_alerts[0]["acks"][0]["party"], "us");
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn every_refusal_is_problem_json_and_stores_nothing() {
+    let s = start().await;
+    let good = |seq| {
+        s.body(
+            "us",
+            "air_operation.file",
+            seq,
+            plan(&format!("US-{seq}"), "X", false, 20_000.0),
+            true,
+        )
+    };
+    let (status, _, _) = s.post("/api/v1/submissions", good(5)).await;
+    assert_eq!(status, StatusCode::OK);
+    let before = s.counts().await;
+
+    let mut bad_sig: Value = serde_json::from_slice(&good(6)).unwrap();
+    bad_sig["envelope"]["seq"] = json!(7);
+    let stranger = NoteSigner::from_seed("us", &[9; 32]).unwrap();
+    let unknown_key = jic_server::client::submission_body(
+        &stranger,
+        "us",
+        "air_operation.file",
+        8,
+        s.now(),
+        plan("US-8", "X", false, 1.0),
+        true,
+    )
+    .unwrap();
+    let stale = jic_server::client::submission_body(
+        &s.signer("us"),
+        "us",
+        "air_operation.file",
+        9,
+        s.now().checked_sub(SignedDuration::from_hours(1)).unwrap(),
+        plan("US-9", "X", false, 1.0),
+        true,
+    )
+    .unwrap();
+    let mut unknown_field = plan("US-10", "X", false, 1.0);
+    unknown_field["colour"] = json!("red");
+    let mut huge = plan("US-11", "X", false, 1.0);
+    huge["callsign"] = json!("A".repeat(70_000));
+
+    let cases: Vec<(&str, Vec<u8>, &str, StatusCode)> = vec![
+        (
+            "bad signature",
+            serde_json::to_vec(&bad_sig).unwrap(),
+            "application/json",
+            StatusCode::UNAUTHORIZED,
+        ),
+        (
+            "unknown key",
+            unknown_key,
+            "application/json",
+            StatusCode::UNAUTHORIZED,
+        ),
+        (
+            "replayed sequence",
+            good(5),
+            "application/json",
+            StatusCode::CONFLICT,
+        ),
+        (
+            "stale time",
+            stale,
+            "application/json",
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            "oversized body",
+            s.body("us", "air_operation.file", 11, huge, true),
+            "application/json",
+            StatusCode::PAYLOAD_TOO_LARGE,
+        ),
+        (
+            "malformed JSON",
+            b"{\"envelope\": ".to_vec(),
+            "application/json",
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "wrong content type",
+            good(12),
+            "text/plain",
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        ),
+        (
+            "unknown field",
+            s.body("us", "air_operation.file", 13, unknown_field, true),
+            "application/json",
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            "role may not",
+            s.body(
+                "jic_monitors",
+                "air_operation.file",
+                1,
+                plan("M-1", "X", false, 1.0),
+                true,
+            ),
+            "application/json",
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            "restricted kind in the clear",
+            s.body(
+                "us",
+                "air_operation.file",
+                14,
+                plan("US-14", "X", false, 1.0),
+                false,
+            ),
+            "application/json",
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            "unknown kind",
+            s.body("us", "strike.bogus", 15, json!({}), false),
+            "application/json",
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            "party speaking for another",
+            {
+                let v: Value = serde_json::from_slice(
+                    &jic_server::client::submission_body(
+                        &s.signer("us"),
+                        "russia",
+                        "alert.ack",
+                        16,
+                        s.now(),
+                        json!({"alert_id": 1}),
+                        false,
+                    )
+                    .unwrap(),
+                )
+                .unwrap();
+                serde_json::to_vec(&v).unwrap()
+            },
+            "application/json",
+            StatusCode::FORBIDDEN,
+        ),
+    ];
+    for (what, body, ct, want) in cases {
+        let (status, got_ct, problem) = s.post_with_type("/api/v1/submissions", body, ct).await;
+        assert_problem(status, &got_ct, &problem, want, what);
+        assert_eq!(s.counts().await, before, "{what} stored something");
+    }
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn unknown_paths_methods_and_tokens_answer_problem_json() {
+    let s = start().await;
+    let r = s
+        .http
+        .get(format!("{}/api/v1/nothing", s.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    assert_eq!(r.headers()["content-type"], "application/problem+json");
+    let r = s
+        .http
+        .delete(format!("{}/api/v1/alerts", s.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(r.headers()["content-type"], "application/problem+json");
+    let r = s
+        .http
+        .get(format!("{}/api/v1/alerts", s.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(r.headers()["content-type"], "application/problem+json");
+    assert!(r.headers().contains_key("x-request-id"));
+    let r = s
+        .http
+        .get(format!("{}/api/v1/alerts", s.base))
+        .bearer_auth("guess")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    let r = s
+        .http
+        .get(format!("{}/api/v1/log/inclusion?index=x", s.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(r.headers()["content-type"], "application/problem+json");
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn track_batches_update_the_picture_and_raise_conflict_alerts() {
+    let s = start().await;
+    // Two aircraft 20 nm apart head-on at FL300 over the Syrian desert, one per sponsor.
+    let dlon =
+        20.0 * 1852.0 / (6_371_000.0 * 34.5_f64.to_radians().cos()) * 180.0 / std::f64::consts::PI;
+    let us_csv =
+        "id,lat,lon,alt_ft,gs_kt,trk_deg,vs_fpm\nUSAF1,34.5,38.0,30000,450,90,0\n".to_owned();
+    let ru_csv = format!(
+        "id,lat,lon,alt_ft,gs_kt,trk_deg,vs_fpm\nRUAF1,34.5,{},30000,450,270,0\n",
+        38.0 + dlon
+    );
+    for (member, csv) in [("us", us_csv), ("russia", ru_csv)] {
+        let body = jic_server::client::track_batch_body(
+            &s.signer(member),
+            member,
+            1,
+            s.now(),
+            s.now(),
+            &csv,
+            1,
+        )
+        .unwrap();
+        let (status, _, receipt) = s.post("/api/v1/tracks/batches", body).await;
+        assert_eq!(status, StatusCode::OK, "{receipt}");
+        assert_eq!(receipt["result"]["count"], 1);
+    }
+    // A digest that does not match is refused.
+    let mut body: Value = serde_json::from_slice(
+        &jic_server::client::track_batch_body(
+            &s.signer("us"),
+            "us",
+            2,
+            s.now(),
+            s.now(),
+            "id,lat,lon,alt_ft,gs_kt,trk_deg,vs_fpm\nA,1,1,1,1,1,1\n",
+            1,
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    body["states_csv"] = json!("id,lat,lon,alt_ft,gs_kt,trk_deg,vs_fpm\nA,2,2,2,2,2,2\n");
+    let (status, ct, problem) = s
+        .post("/api/v1/tracks/batches", serde_json::to_vec(&body).unwrap())
+        .await;
+    assert_problem(
+        status,
+        &ct,
+        &problem,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "digest mismatch",
+    );
+
+    let (_, us_tracks) = s.get("/api/v1/tracks", Some("us")).await;
+    assert_eq!(
+        us_tracks.as_array().unwrap().len(),
+        1,
+        "a party sees its own tracks only"
+    );
+    let (_, all) = s.get("/api/v1/tracks", Some("jic")).await;
+    assert_eq!(all.as_array().unwrap().len(), 2);
+
+    // The detector runs after the batch; wait for its alert (bounded).
+    let mut alerts = json!([]);
+    for _ in 0..200 {
+        (_, alerts) = s.get("/api/v1/alerts", Some("russia")).await;
+        if !alerts.as_array().unwrap().is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(alerts[0]["kind"], "track_conflict", "{alerts}");
+    assert_eq!(alerts[0]["detail"]["other"]["aircraft"], "USAF1");
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn events_are_filtered_by_role_and_resume_after_last_event_id() {
+    let s = start().await;
+    let (status, _, _) = s
+        .post(
+            "/api/v1/air-operations",
+            s.body(
+                "us",
+                "air_operation.file",
+                1,
+                plan("US-1", "A", false, 25_000.0),
+                true,
+            ),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _, _) = s
+        .post(
+            "/api/v1/air-operations",
+            s.body(
+                "russia",
+                "air_operation.file",
+                1,
+                plan("RU-1", "B", true, 25_000.0),
+                true,
+            ),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+
+    // Read the US stream until the alert arrives (the backlog is replayed from the store).
+    let read_events = |member: &'static str, last: Option<String>| {
+        let http = s.http.clone();
+        let url = format!("{}/api/v1/events", s.base);
+        let token = s.token(member);
+        async move {
+            let mut req = http.get(url).bearer_auth(token);
+            if let Some(last) = last {
+                req = req.header("last-event-id", last);
+            }
+            let mut r = req.send().await.unwrap();
+            assert_eq!(r.headers()["content-type"], "text/event-stream");
+            let mut text = String::new();
+            let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(5);
+            while !text.contains("event: alert") {
+                match tokio::time::timeout_at(deadline, r.chunk()).await {
+                    Ok(Ok(Some(chunk))) => text.push_str(&String::from_utf8_lossy(&chunk)),
+                    _ => break,
+                }
+            }
+            text
+        }
+    };
+    let us = read_events("us", None).await;
+    assert!(us.contains("event: air_operation"), "{us}");
+    assert!(us.contains("\"id\":\"US-1\""), "{us}");
+    for block in us
+        .split("\n\n")
+        .filter(|b| b.contains("event: air_operation"))
+    {
+        assert!(
+            !block.contains("\"party\":\"russia\""),
+            "the US sees no Russian filing event: {block}"
+        );
+    }
+    assert!(us.contains("event: alert"), "{us}");
+    // Resuming after the first event skips it.
+    let first_id = us
+        .lines()
+        .find_map(|l| l.strip_prefix("id: "))
+        .unwrap()
+        .to_owned();
+    let resumed = read_events("us", Some(first_id.clone())).await;
+    assert!(!resumed.contains(&format!("id: {first_id}\n")), "{resumed}");
+    assert!(resumed.contains("event: alert"));
+    // The humanitarian organisation sees none of it.
+    let r = s
+        .http
+        .get(format!("{}/api/v1/events", s.base))
+        .bearer_auth(s.token("un_ocha"))
+        .send()
+        .await
+        .unwrap();
+    let mut r = r;
+    let chunk = tokio::time::timeout(std::time::Duration::from_millis(300), r.chunk()).await;
+    if let Ok(Ok(Some(c))) = chunk {
+        assert!(
+            !String::from_utf8_lossy(&c).contains("event:"),
+            "ocha got an event"
+        );
+    }
+    drop(r);
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn no_tile_or_entry_bundle_holds_restricted_plaintext() {
+    let s = start().await;
+    let secrets = ["SECRETCALLSIGN1", "35.33", "40.15", "SECRETCALLSIGN2"];
+    for (member, id, callsign, north) in [
+        ("us", "US-X", secrets[0], false),
+        ("russia", "RU-X", secrets[3], true),
+    ] {
+        let (status, _, r) = s
+            .post(
+                "/api/v1/air-operations",
+                s.body(
+                    member,
+                    "air_operation.file",
+                    1,
+                    plan(id, callsign, north, 25_000.0),
+                    true,
+                ),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{r}");
+    }
+    let size = s.state.integrate().await.unwrap();
+    assert!(size >= 4, "genesis records, two filings, one alert: {size}");
+    let (status, checkpoint) = s.get_bytes("/log/checkpoint").await;
+    assert_eq!(status, StatusCode::OK);
+    let text = String::from_utf8(checkpoint).unwrap();
+    assert!(text.contains(&format!("\n{size}\n")), "{text}");
+
+    let mut scanned = Vec::new();
+    let mut paths = Vec::new();
+    let mut level = 0u8;
+    let mut nodes = size;
+    while nodes > 0 {
+        for index in 0..nodes.div_ceil(256) {
+            let w = if (index + 1) * 256 > nodes {
+                Some((nodes % 256) as u16)
+            } else {
+                None
+            };
+            paths.push(TilePath::Hashes {
+                level,
+                index,
+                width: w,
+            });
+        }
+        level += 1;
+        nodes /= 256;
+    }
+    for index in 0..size.div_ceil(256) {
+        let w = if (index + 1) * 256 > size {
+            Some((size % 256) as u16)
+        } else {
+            None
+        };
+        paths.push(TilePath::Entries { index, width: w });
+    }
+    for p in &paths {
+        let (status, bytes) = s.get_bytes(&format!("/log/{p}")).await;
+        assert_eq!(status, StatusCode::OK, "{p}");
+        scanned.extend(bytes);
+    }
+    let haystack = String::from_utf8_lossy(&scanned);
+    assert!(
+        haystack.contains("air_operation.file"),
+        "the bundles hold the entries"
+    );
+    for secret in secrets {
+        assert!(!haystack.contains(secret), "{secret} leaked into the log");
+    }
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn the_openapi_document_is_stable() {
+    let s = start().await;
+    let (status, doc) = s.get("/api/v1/openapi.json", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
+    insta::assert_json_snapshot!("openapi", doc);
+    s.stop().await;
+}
