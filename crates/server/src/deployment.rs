@@ -83,6 +83,13 @@ pub struct PartiesFile {
     pub members: Vec<MemberSpec>,
 }
 
+impl PartiesFile {
+    /// Parses a `--parties-from` file.
+    pub fn from_toml(text: &str) -> Result<Self, ServerError> {
+        toml::from_str(text).map_err(|e| ServerError::Config(e.to_string()))
+    }
+}
+
 /// What `jic init` needs.
 #[derive(Debug, Clone, PartialEq)]
 pub struct InitOptions {
