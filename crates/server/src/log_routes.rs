@@ -54,7 +54,9 @@ pub struct LogRoutesState {
 
 impl std::fmt::Debug for LogRoutesState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LogRoutesState").field("log_key", &self.log_key.to_vkey()).finish_non_exhaustive()
+        f.debug_struct("LogRoutesState")
+            .field("log_key", &self.log_key.to_vkey())
+            .finish_non_exhaustive()
     }
 }
 
@@ -102,7 +104,11 @@ pub async fn run_integrator(
             Ok(Ok((c, Ok(done)))) => {
                 conn = Some(c);
                 if done.added > 0 {
-                    tracing::debug!(size = done.checkpoint.size, added = done.added, "integrated");
+                    tracing::debug!(
+                        size = done.checkpoint.size,
+                        added = done.added,
+                        "integrated"
+                    );
                 }
             }
             Ok(Ok((c, Err(e)))) => {
@@ -122,7 +128,12 @@ fn problem(status: StatusCode, detail: impl Into<String>) -> Response {
         "status": status.as_u16(),
         "detail": detail.into(),
     });
-    (status, [(header::CONTENT_TYPE, "application/problem+json")], body.to_string()).into_response()
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/problem+json")],
+        body.to_string(),
+    )
+        .into_response()
 }
 
 fn store_error(e: &jic_store::StoreError) -> Response {
@@ -153,13 +164,19 @@ async fn checkpoint(State(s): State<LogRoutesState>) -> Response {
     match blocking(move || store.checkpoint()).await {
         Ok(Some(note)) => (
             [
-                (header::CONTENT_TYPE, HeaderValue::from_static(CHECKPOINT_CONTENT_TYPE)),
+                (
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static(CHECKPOINT_CONTENT_TYPE),
+                ),
                 (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
             ],
             note,
         )
             .into_response(),
-        Ok(None) => problem(StatusCode::NOT_FOUND, "no checkpoint has been published yet"),
+        Ok(None) => problem(
+            StatusCode::NOT_FOUND,
+            "no checkpoint has been published yet",
+        ),
         Err(r) => r,
     }
 }
@@ -170,7 +187,11 @@ async fn tile(State(s): State<LogRoutesState>, Path(path): Path<String>) -> Resp
     };
     let store = Arc::clone(&s.store);
     let result = blocking(move || match parsed {
-        TilePath::Hashes { level, index, width } => store.tile(level, index, width),
+        TilePath::Hashes {
+            level,
+            index,
+            width,
+        } => store.tile(level, index, width),
         TilePath::Entries { index, width } => store.entry_bundle(index, width),
     })
     .await;
@@ -180,10 +201,17 @@ async fn tile(State(s): State<LogRoutesState>, Path(path): Path<String>) -> Resp
     );
     match result {
         Ok(Some(bytes)) => {
-            let cache = if full { "public, max-age=31536000, immutable" } else { "public, max-age=10" };
+            let cache = if full {
+                "public, max-age=31536000, immutable"
+            } else {
+                "public, max-age=10"
+            };
             (
                 [
-                    (header::CONTENT_TYPE, HeaderValue::from_static(TILE_CONTENT_TYPE)),
+                    (
+                        header::CONTENT_TYPE,
+                        HeaderValue::from_static(TILE_CONTENT_TYPE),
+                    ),
                     (header::CACHE_CONTROL, HeaderValue::from_static(cache)),
                 ],
                 bytes,
@@ -242,7 +270,10 @@ async fn consistency(
 
 async fn key(State(s): State<LogRoutesState>) -> Response {
     (
-        [(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"))],
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; charset=utf-8"),
+        )],
         format!("{}\n", s.log_key.to_vkey()),
     )
         .into_response()
@@ -262,15 +293,26 @@ async fn cosignatures(State(s): State<LogRoutesState>, body: Bytes) -> Response 
     let size = cp.size;
     let published = match blocking(move || store.checkpoint_at(size)).await {
         Ok(Some(note)) => note,
-        Ok(None) => return problem(StatusCode::NOT_FOUND, format!("no checkpoint of size {size}")),
+        Ok(None) => {
+            return problem(
+                StatusCode::NOT_FOUND,
+                format!("no checkpoint of size {size}"),
+            );
+        }
         Err(r) => return r,
     };
     if !published.starts_with(&text) || !published[text.len()..].starts_with('\n') {
-        return problem(StatusCode::NOT_FOUND, "that checkpoint is not the one this log published");
+        return problem(
+            StatusCode::NOT_FOUND,
+            "that checkpoint is not the one this log published",
+        );
     }
     let mut accepted = Vec::new();
     for sig in signatures {
-        let Some(w) = s.witnesses.iter().find(|w| w.name() == sig.name && w.key_id() == sig.key_id)
+        let Some(w) = s
+            .witnesses
+            .iter()
+            .find(|w| w.name() == sig.name && w.key_id() == sig.key_id)
         else {
             continue;
         };
@@ -280,7 +322,10 @@ async fn cosignatures(State(s): State<LogRoutesState>, body: Bytes) -> Response 
         accepted.push((w.clone(), sig.to_line()));
     }
     if accepted.is_empty() {
-        return problem(StatusCode::FORBIDDEN, "no cosignature by a witness this log knows");
+        return problem(
+            StatusCode::FORBIDDEN,
+            "no cosignature by a witness this log knows",
+        );
     }
     let store = Arc::clone(&s.store);
     let n = accepted.len();
