@@ -319,6 +319,14 @@ impl Cx<'_, '_> {
                     format!("{} of feature `{id}` has {count} positions", which(ring)),
                     "a closed ring needs at least 4 positions (the first repeated at the end)",
                 ),
+                PolygonProblem::HoleOutsideExterior { ring } => self.error(
+                    ring_at(ring),
+                    format!(
+                        "{} of feature `{id}` lies outside the exterior ring",
+                        which(ring)
+                    ),
+                    "move the hole inside the exterior ring, or make it a separate polygon",
+                ),
                 PolygonProblem::NotClosed { ring } => self.error(
                     ring_at(ring),
                     format!("{} of feature `{id}` is not closed", which(ring)),

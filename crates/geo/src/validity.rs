@@ -15,8 +15,9 @@
 //! segments may touch there; any other contact — crossing, touching or overlapping — is an
 //! intersection, because a valid ring is simple.
 
+use geo::Intersects;
 use geo::line_intersection::{LineIntersection, line_intersection};
-use geo_types::{Coord, Line};
+use geo_types::{Coord, Line, LineString, Polygon};
 use rstar::{AABB, RTree, primitives::GeomWithData, primitives::Rectangle};
 
 /// Whether a ring is a polygon's exterior or one of its holes.
@@ -65,6 +66,11 @@ pub enum PolygonProblem {
         ring: usize,
         /// The role that fixes the expected direction.
         role: RingRole,
+    },
+    /// A hole lies outside the exterior ring (checked when no edges cross).
+    HoleOutsideExterior {
+        /// Ring index of the hole.
+        ring: usize,
     },
     /// Two segments cross, touch or overlap.
     SelfIntersection {
@@ -154,7 +160,20 @@ pub fn check_polygon(rings: &[Vec<Coord<f64>>]) -> Vec<PolygonProblem> {
         }
         well_formed.push(ok);
     }
-    problems.extend(intersections(rings, &well_formed));
+    let crossings = intersections(rings, &well_formed);
+    // With no crossings, a hole is either wholly inside the exterior or wholly outside it, so
+    // testing one vertex decides.
+    if crossings.is_empty() && well_formed.first().copied().unwrap_or(false) {
+        let exterior = Polygon::new(LineString::new(rings[0].clone()), Vec::new());
+        for (ring, positions) in rings.iter().enumerate().skip(1) {
+            if well_formed.get(ring).copied().unwrap_or(false)
+                && positions.first().is_some_and(|c| !exterior.intersects(c))
+            {
+                problems.push(PolygonProblem::HoleOutsideExterior { ring });
+            }
+        }
+    }
+    problems.extend(crossings);
     problems
 }
 
@@ -260,6 +279,7 @@ mod tests {
                 PolygonProblem::NotClosed { ring } => format!("open {ring}"),
                 PolygonProblem::ZeroArea { ring } => format!("zero {ring}"),
                 PolygonProblem::WrongWinding { ring, .. } => format!("winding {ring}"),
+                PolygonProblem::HoleOutsideExterior { ring } => format!("outside {ring}"),
                 PolygonProblem::SelfIntersection {
                     ring_a,
                     segment_a,
@@ -320,6 +340,9 @@ mod tests {
         // A hole poking out through the exterior's right edge.
         let hole_out = ring(&[(0.5, 0.2), (0.5, 0.8), (1.5, 0.8), (1.5, 0.2), (0.5, 0.2)]);
         check(&[ring(CCW), hole_out], &["cross 0:1x1:1", "cross 0:1x1:3"]);
+        // A hole wholly outside its exterior.
+        let far_hole = ring(&[(5.2, 5.2), (5.2, 5.8), (5.8, 5.8), (5.8, 5.2), (5.2, 5.2)]);
+        check(&[ring(CCW), far_hole], &["outside 1"]);
         // A vertex touching a non-adjacent edge (a pinched ring) is not simple.
         check(
             &[ring(&[
