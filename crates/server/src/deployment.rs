@@ -154,7 +154,7 @@ pub fn package_files(dir: &Path) -> Result<BTreeMap<String, String>, ServerError
     for entry in entries {
         let entry = entry.map_err(|e| ServerError::Io(dir.to_owned(), e))?;
         let name = entry.file_name().to_string_lossy().into_owned();
-        if name == "agreement.toml" || name.ends_with(".geojson") || name.ends_with(".md") {
+        if name == "agreement.toml" || name.ends_with(".geojson") {
             let text =
                 fs::read_to_string(entry.path()).map_err(|e| ServerError::Io(entry.path(), e))?;
             files.insert(name, text);
@@ -195,6 +195,8 @@ pub fn init(dir: &DataDir, options: &InitOptions) -> Result<InitReport, ServerEr
         )));
     }
     let files = package_files(&options.agreement)?;
+    crate::kinds::agreement::load_files(&files)
+        .map_err(|e| ServerError::Startup(format!("{}: {e}", options.agreement.display())))?;
     let mut specs: Vec<MemberSpec> = package_parties(&options.agreement)?
         .into_iter()
         .filter_map(|p| {

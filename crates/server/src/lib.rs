@@ -188,14 +188,12 @@ impl AppState {
         let files = deployment::package_files(&deployment::agreement_dir(dir))?;
         let files_json =
             serde_json::to_value(&files).map_err(|e| ServerError::Startup(e.to_string()))?;
-        let package_bytes = jic_ledger::jcs::to_vec(&files_json)
-            .map_err(|e| ServerError::Startup(format!("agreement: {e}")))?;
-        let agreement_hash = jic_ledger::hash::to_hex(&jic_ledger::hash::sha256(&package_bytes));
-        let parties: Vec<String> = genesis
-            .members
-            .iter()
-            .filter(|m| m.role == roster::Role::Party)
-            .map(|m| m.id.clone())
+        let agreement = kinds::agreement::load_files(&files)
+            .map_err(|e| ServerError::Startup(format!("the agreement package is invalid: {e}")))?;
+        let agreement_hash = agreement.hash_hex();
+        let parties: Vec<String> = kinds::agreement::required_parties(&agreement)
+            .into_iter()
+            .filter(|p| genesis.members.iter().any(|m| &m.id == p))
             .collect();
         let public_roster = json!({
             "members": genesis.members.iter().map(|m| json!({

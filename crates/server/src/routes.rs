@@ -62,7 +62,15 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/alerts", get(list_alerts))
         .route("/api/v1/alerts/{id}/ack", post(post_alert_ack))
         .route("/api/v1/agreement", get(current_agreement))
-        .route("/api/v1/agreement/versions", get(agreement_versions))
+        .route(
+            "/api/v1/agreement/versions",
+            get(agreement_versions).post(post_agreement_version),
+        )
+        .route("/api/v1/agreement/versions/{hash}", get(agreement_version))
+        .route(
+            "/api/v1/agreement/countersignatures",
+            post(post_countersignature),
+        )
         .route("/api/v1/events", get(crate::events::events))
         .fallback(|| async { ApiError::NotFound("no such resource".to_owned()) })
         .method_not_allowed_fallback(|| async {
@@ -890,6 +898,90 @@ pub async fn agreement_versions(
     ))
 }
 
+/// One agreement version with its package and diff.
+#[utoipa::path(get, path = "/api/v1/agreement/versions/{hash}", tag = "agreement",
+    params(("hash" = String, Path, description = "hex canonical hash")),
+    responses((status = 200, body = AgreementView), (status = 404, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn agreement_version(
+    State(state): State<AppState>,
+    Reader(_reader): Reader,
+    Path(hash): Path<String>,
+) -> Result<Json<AgreementView>, ApiError> {
+    let key = hash.clone();
+    let v = state
+        .read(move |conn| Ok(conn.agreement_version(&key)?))
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no agreement version {hash}")))?;
+    Ok(Json(agreement_view(v, true)))
+}
+
+/// A proposal on the wire: a signed `agreement.propose` plus the package files.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ProposalWire {
+    /// The signed envelope.
+    #[schema(value_type = Object)]
+    pub envelope: Value,
+    /// The signature.
+    pub sig: String,
+    /// The package: file name → text (`agreement.toml`, `*.geojson`).
+    #[schema(value_type = Object)]
+    pub files: Value,
+}
+
+/// Proposes a new agreement version (e.g. a delineation change); the receipt carries its diff.
+#[utoipa::path(post, path = "/api/v1/agreement/versions", tag = "agreement",
+    request_body = ProposalWire,
+    responses((status = 200, body = Receipt), (status = 409, body = Problem),
+              (status = 422, body = Problem)))]
+pub async fn post_agreement_version(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Json<Receipt>, ApiError> {
+    require_json(&headers)?;
+    let bytes = read_body(body, state.config().max_track_batch_bytes).await?;
+    let worker = state.clone();
+    let (accepted, handler) = tokio::task::spawn_blocking(move || {
+        let mut value: Value = serde_json::from_slice(&bytes)
+            .map_err(|e| ApiError::BadRequest(format!("malformed JSON: {e}")))?;
+        let files = value
+            .as_object_mut()
+            .and_then(|o| o.remove("files"))
+            .ok_or_else(|| {
+                ApiError::Unprocessable(
+                    "a proposal carries \"files\" beside the envelope".to_owned(),
+                )
+            })?;
+        let files: std::collections::BTreeMap<String, String> = serde_json::from_value(files)
+            .map_err(|e| ApiError::Unprocessable(format!("files: {e}")))?;
+        verify(
+            &worker,
+            &value,
+            |k| k == "agreement.propose",
+            Some(Box::new(files)),
+        )
+    })
+    .await
+    .map_err(|e| ApiError::Internal(format!("proposal task failed: {e}")))??;
+    state.writer()?.submit(accepted, handler).await.map(Json)
+}
+
+/// Countersigns a proposed version (a signed `agreement.countersign`).
+#[utoipa::path(post, path = "/api/v1/agreement/countersignatures", tag = "agreement",
+    request_body = SubmissionWire,
+    responses((status = 200, body = Receipt), (status = 403, body = Problem),
+              (status = 404, body = Problem), (status = 409, body = Problem)))]
+pub async fn post_countersignature(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Json<Receipt>, ApiError> {
+    submit_bytes(&state, &headers, body, |k| k == "agreement.countersign")
+        .await
+        .map(Json)
+}
+
 /// The OpenAPI document of `/api/v1`, generated from the handlers and DTOs.
 #[derive(Debug, OpenApi)]
 #[openapi(
@@ -897,9 +989,12 @@ pub async fn agreement_versions(
         need-to-know reads, live events. Errors are RFC 9457 problem+json."),
     paths(health, openapi_json, roster, kinds, post_submission, get_submission, post_air_operation,
           list_air_operations, get_air_operation, post_track_batch, list_tracks, list_alerts,
-          post_alert_ack, current_agreement, agreement_versions, crate::events::events),
+          post_alert_ack, current_agreement, agreement_versions, agreement_version,
+          post_agreement_version, post_countersignature, crate::events::events),
     components(schemas(Problem, Receipt, SubmissionWire, TrackBatchWire, SubmissionView,
         AirOperationView, AlertView, AckView, TrackView, AgreementView, MemberView, KindView,
+        ProposalWire, crate::kinds::agreement::ProposeAgreement,
+        crate::kinds::agreement::CountersignAgreement,
         crate::kinds::air_ops::FlightPlan, crate::kinds::air_ops::PlanWaypoint,
         crate::kinds::air_ops::CancelPlan, crate::kinds::alerts::AckAlert,
         crate::kinds::tracks::TrackBatch)),

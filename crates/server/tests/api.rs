@@ -892,3 +892,129 @@ async fn the_openapi_document_is_stable() {
     insta::assert_json_snapshot!("openapi", doc);
     s.stop().await;
 }
+
+#[tokio::test]
+async fn a_delineation_change_is_proposed_with_its_diff_and_enters_into_force_when_countersigned() {
+    let s = start().await;
+    let (_, current) = s.get("/api/v1/agreement", Some("un_envoy")).await;
+    assert_eq!(current["status"], "in_force");
+    let mut files: std::collections::BTreeMap<String, String> =
+        serde_json::from_value(current["package"].clone()).unwrap();
+    // East Aleppo becomes disputed; West Aleppo's outline moves one vertex 0.01° west.
+    let toml = files["agreement.toml"].replacen(
+        "feature = \"aleppo_east_opposition\"\nkind = \"control\"\nstatus = \"agreed\"",
+        "feature = \"aleppo_east_opposition\"\nkind = \"control\"\nstatus = \"disputed\"",
+        1,
+    );
+    assert_ne!(toml, files["agreement.toml"], "the fixture changed shape");
+    files.insert("agreement.toml".into(), toml);
+    let mut zones: Value = serde_json::from_str(&files["zones.geojson"]).unwrap();
+    let feature = zones["features"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|f| f["properties"]["id"] == "aleppo_west_government")
+        .unwrap();
+    let lon = feature["geometry"]["coordinates"][0][2][0]
+        .as_f64()
+        .unwrap();
+    feature["geometry"]["coordinates"][0][2][0] = json!(lon - 0.01);
+    files.insert("zones.geojson".into(), zones.to_string());
+
+    let sources: Vec<jic_agreement::Source<'_>> = files
+        .iter()
+        .map(|(n, t)| jic_agreement::Source { name: n, text: t })
+        .collect();
+    let hash = jic_agreement::load(&sources).unwrap().hash_hex();
+    let payload = json!({"hash": hash, "files_sha256": jic_server::kinds::agreement::files_digest(&files).unwrap(),
+                         "note": "east Aleppo disputed"});
+    let mut body: Value =
+        serde_json::from_slice(&s.body("us", "agreement.propose", 1, payload, false)).unwrap();
+    body["files"] = serde_json::to_value(&files).unwrap();
+    let (status, _, receipt) = s
+        .post(
+            "/api/v1/agreement/versions",
+            serde_json::to_vec(&body).unwrap(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{receipt}");
+    let diff = &receipt["result"]["diff"];
+    assert_eq!(diff["disputed_zones"], json!(["aleppo_east"]), "{diff}");
+    let changed = diff["zones"]["changed"].as_array().unwrap();
+    let west = changed
+        .iter()
+        .find(|z| z["id"] == "aleppo_west")
+        .expect("aleppo_west changed");
+    assert!(
+        west["area_change_km2"].as_f64().unwrap().abs() > 0.01,
+        "{west}"
+    );
+    let east = changed
+        .iter()
+        .find(|z| z["id"] == "aleppo_east")
+        .expect("aleppo_east changed");
+    assert!(
+        east["fields"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("status")),
+        "{east}"
+    );
+    assert_eq!(receipt["result"]["status"], "proposed");
+    let required: Vec<String> =
+        serde_json::from_value(receipt["result"]["required"].clone()).unwrap();
+    assert!(required.contains(&"russia".to_owned()));
+
+    // Every other required party countersigns; the last one puts it into force.
+    let others: Vec<&String> = required.iter().filter(|p| *p != "us").collect();
+    for (i, party) in others.iter().enumerate() {
+        let (status, _, r) = s
+            .post(
+                "/api/v1/agreement/countersignatures",
+                s.body(
+                    party,
+                    "agreement.countersign",
+                    1,
+                    json!({"hash": hash}),
+                    false,
+                ),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{party}: {r}");
+        let want = if i + 1 == others.len() {
+            "in_force"
+        } else {
+            "proposed"
+        };
+        assert_eq!(r["result"]["status"], want, "{party}");
+    }
+    let (_, now_current) = s.get("/api/v1/agreement", Some("jic_monitors")).await;
+    assert_eq!(now_current["hash"], hash);
+    let (_, versions) = s.get("/api/v1/agreement/versions", Some("un_ocha")).await;
+    assert_eq!(versions[0]["status"], "superseded");
+    assert_eq!(
+        versions[1]["countersignatures"].as_array().unwrap().len(),
+        required.len()
+    );
+    // A monitor may not countersign.
+    let (status, ct, problem) = s
+        .post(
+            "/api/v1/agreement/countersignatures",
+            s.body(
+                "jic_monitors",
+                "agreement.countersign",
+                1,
+                json!({"hash": hash}),
+                false,
+            ),
+        )
+        .await;
+    assert_problem(
+        status,
+        &ct,
+        &problem,
+        StatusCode::FORBIDDEN,
+        "monitor countersigning",
+    );
+    s.stop().await;
+}

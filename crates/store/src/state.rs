@@ -258,6 +258,14 @@ pub trait StateRead {
         party: Option<&str>,
         active_only: bool,
     ) -> Result<Vec<AirOperationRecord>, StoreError>;
+    /// Active air operations of parties other than `exclude_party` whose window overlaps
+    /// `[start, end]` (RFC 3339, compared as text): the candidates of a plan conflict probe.
+    fn air_operations_overlapping(
+        &self,
+        exclude_party: &str,
+        start: &str,
+        end: &str,
+    ) -> Result<Vec<AirOperationRecord>, StoreError>;
     /// Latest track states, of one party or all.
     fn tracks(&self, party: Option<&str>) -> Result<Vec<TrackRecord>, StoreError>;
     /// Alerts addressed to any of `audience` (member ids and role names); all when `None`.
@@ -659,6 +667,21 @@ impl StateRead for Connection {
              WHERE (?1 IS NULL OR party = ?1) AND (?2 = 0 OR status <> 'cancelled') ORDER BY id"
         ))?;
         let rows = stmt.query_map(params![party, active_only], air_operation_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn air_operations_overlapping(
+        &self,
+        exclude_party: &str,
+        start: &str,
+        end: &str,
+    ) -> Result<Vec<AirOperationRecord>, StoreError> {
+        let mut stmt = self.prepare_cached(&format!(
+            "SELECT {AIR_OPERATION_COLUMNS} FROM air_operation
+             WHERE status <> 'cancelled' AND party <> ?1 AND window_start <= ?3
+               AND window_end >= ?2 ORDER BY id"
+        ))?;
+        let rows = stmt.query_map(params![exclude_party, start, end], air_operation_row)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 

@@ -298,10 +298,26 @@ fn store_and_probe(
     let defaults = (5.0_f64, 1000.0_f64);
     let mine = plan.waypoints_4d();
     let mut found = Vec::new();
-    for other in ctx.read().air_operations(None, true)? {
-        if other.party == s.party {
-            continue;
-        }
+    let (Some(first), Some(last)) = (plan.waypoints.first(), plan.waypoints.last()) else {
+        return Ok(json!({"id": plan.id, "status": "filed", "version": version, "conflicts": []}));
+    };
+    // Stored times are RFC 3339 text; widening by a second keeps the text comparison safe
+    // against fractional seconds.
+    let second = jiff::SignedDuration::from_secs(1);
+    let candidates = ctx.read().air_operations_overlapping(
+        &s.party,
+        &first
+            .time
+            .checked_sub(second)
+            .unwrap_or(first.time)
+            .to_string(),
+        &last
+            .time
+            .checked_add(second)
+            .unwrap_or(last.time)
+            .to_string(),
+    )?;
+    for other in candidates {
         let Ok(other_plan) = serde_json::from_str::<FlightPlan>(&other.plan_json) else {
             continue;
         };

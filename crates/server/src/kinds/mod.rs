@@ -1,6 +1,7 @@
 //! The submission kinds this server accepts, one module per family. Later issues add modules
 //! here and register their handlers in [`default_registry`]; the submit path does not change.
 
+pub mod agreement;
 pub mod air_ops;
 pub mod alerts;
 pub mod tracks;
@@ -15,6 +16,8 @@ pub fn default_registry() -> KindRegistry {
         .register(air_ops::AmendAirOperation)
         .register(air_ops::CancelAirOperation)
         .register(alerts::AckAlertKind)
+        .register(agreement::ProposeAgreementKind)
+        .register(agreement::CountersignAgreementKind)
         .register(tracks::TrackBatchKind);
     registry
 }

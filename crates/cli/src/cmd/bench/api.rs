@@ -1,15 +1,345 @@
-//! `jic bench api`.
+//! `jic bench api`: the HTTP API under load on 127.0.0.1, in-process server, real sockets.
+//!
+//! Measures, in one run:
+//! - signed submissions per second through the full submit path (signature, roster, policy,
+//!   validation, plan probe, group-committed durable transaction with the log leaf), with p50
+//!   and p99 latency; the baseline is the same path with group commit switched off (one fsync
+//!   per submission), so the ratio is what batching buys;
+//! - track positions per second through batch ingest (signed batches of CSV states, logged by
+//!   digest, latest state per aircraft upserted), against the baseline of one position per
+//!   signed submission (the baseline rate above).
+//!
+//! Bounded in count (`--count`, `--positions`) and time (`--max-seconds` per phase).
 
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use jic_ledger::key::NoteSigner;
+use jic_server::client::{self, Client};
+use jic_server::config::ServerConfig;
+use jic_server::deployment::{self, DataDir, InitOptions, MemberSpec};
+use jic_server::{AppState, OpenOptions};
+use jic_store::roster::Role;
+use serde_json::json;
+
+use crate::cmd::submit::now;
+use crate::exit::{self, IO_FAILED};
 
 /// Arguments of `jic bench api`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
-    /// Remaining arguments, accepted until this benchmark is built.
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
-    rest: Vec<String>,
+    /// Signed submissions to send in the production run.
+    #[arg(long, default_value_t = 20_000)]
+    count: usize,
+    /// Signed submissions to send in the baseline run (no group commit).
+    #[arg(long, default_value_t = 1_000)]
+    baseline_count: usize,
+    /// Concurrent clients (one party key each, so sequence numbers stay ordered per key).
+    #[arg(long, default_value_t = 256)]
+    concurrency: usize,
+    /// Track positions to ingest.
+    #[arg(long, default_value_t = 1_000_000)]
+    positions: usize,
+    /// Positions per track batch.
+    #[arg(long, default_value_t = 10_000)]
+    batch: usize,
+    /// Concurrent track batch senders.
+    #[arg(long, default_value_t = 4)]
+    track_senders: usize,
+    /// Upper bound on each phase, seconds.
+    #[arg(long, default_value_t = 60)]
+    max_seconds: u64,
 }
 
-pub(crate) fn run(_args: Args) -> anyhow::Result<ExitCode> {
-    crate::exit::not_available("bench api")
+struct Server {
+    url: String,
+    keys: Vec<(String, NoteSigner)>,
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<()>,
+    _dir: tempfile::TempDir,
+}
+
+async fn start(parties: usize, max_commit_batch: usize) -> anyhow::Result<Server> {
+    let dir = tempfile::tempdir()?;
+    // The embedded September 2016 package, plus one bench party per concurrent client.
+    jic_sim::embedded::write_to(&dir.path().join("scenario"))
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let package = dir.path().join("scenario").join("agreement");
+    let extra_members = (0..parties)
+        .map(|i| MemberSpec {
+            id: format!("p{i}"),
+            name: format!("Bench party {i}"),
+            role: Role::Party,
+            key: None,
+        })
+        .collect();
+    let data = DataDir::new(dir.path().join("data"));
+    let config = ServerConfig {
+        max_commit_batch,
+        rate_limit_per_s: 1e9,
+        rate_limit_burst: 1e9,
+        max_clock_skew_s: 3600,
+        ..ServerConfig::default()
+    };
+    deployment::init(
+        &data,
+        &InitOptions {
+            agreement: package,
+            extra_members,
+            origin: "jic.bench/api".into(),
+            config: config.clone(),
+        },
+    )
+    .map_err(|e| exit::fail(IO_FAILED, e.to_string()))?;
+    let mut keys = Vec::new();
+    for i in 0..parties {
+        let id = format!("p{i}");
+        let text = std::fs::read_to_string(deployment::keys_dir(&data).join(format!("{id}.key")))?;
+        keys.push((
+            id,
+            NoteSigner::from_skey(text.trim()).map_err(|e| anyhow::anyhow!("{e}"))?,
+        ));
+    }
+    let state = AppState::open(
+        &data,
+        OpenOptions {
+            clock: Arc::new(jic_server::clock::SystemClock),
+            config,
+            registry: jic_server::kinds::default_registry(),
+            log: None,
+        },
+    )
+    .await
+    .map_err(|e| exit::fail(IO_FAILED, e.to_string()))?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let url = format!("http://{}", listener.local_addr()?);
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        if let Err(e) = jic_server::run(listener, state, async move {
+            let _ = stopped.await;
+        })
+        .await
+        {
+            eprintln!("server: {e}");
+        }
+    });
+    Ok(Server {
+        url,
+        keys,
+        stop,
+        task,
+        _dir: dir,
+    })
+}
+
+/// Signed air-operation filings, one list per party, each with its own time window so the plan
+/// probe has candidates to look up but no conflicts to raise.
+fn presign(keys: &[(String, NoteSigner)], count: usize) -> anyhow::Result<Vec<Vec<Vec<u8>>>> {
+    let per = count.div_ceil(keys.len().max(1));
+    let base: jiff::Timestamp = "2030-01-01T00:00:00Z".parse()?;
+    let mut out = Vec::with_capacity(keys.len());
+    let mut n = 0usize;
+    for (k, (party, signer)) in keys.iter().enumerate() {
+        let mut list = Vec::with_capacity(per);
+        for seq in 1..=per as u64 {
+            if n >= count {
+                break;
+            }
+            n += 1;
+            let start = base.checked_add(jiff::SignedDuration::from_hours(
+                (k as i64) * 10_000 + seq as i64,
+            ))?;
+            let end = start.checked_add(jiff::SignedDuration::from_mins(30))?;
+            let payload = json!({"id": format!("{party}-{seq}"), "waypoints": [
+                {"lat": 35.0, "lon": 38.0, "alt_ft": 20000, "time": start.to_string()},
+                {"lat": 35.2, "lon": 38.3, "alt_ft": 20000, "time": end.to_string()}]});
+            list.push(
+                client::submission_body(
+                    signer,
+                    party,
+                    "air_operation.file",
+                    seq,
+                    now(),
+                    payload,
+                    true,
+                )
+                .map_err(|e| anyhow::anyhow!("{e}"))?,
+            );
+        }
+        out.push(list);
+    }
+    Ok(out)
+}
+
+struct Measured {
+    done: usize,
+    failed: usize,
+    elapsed: Duration,
+    latencies: Vec<Duration>,
+}
+
+async fn send_all(
+    url: &str,
+    path: &'static str,
+    lists: Vec<Vec<Vec<u8>>>,
+    bound: Duration,
+) -> Measured {
+    let started = Instant::now();
+    let deadline = started + bound;
+    let mut tasks = Vec::new();
+    for list in lists {
+        let client = Client::new(url);
+        tasks.push(tokio::spawn(async move {
+            let mut lat = Vec::with_capacity(list.len());
+            let mut failed = 0;
+            for body in list {
+                if Instant::now() > deadline {
+                    break;
+                }
+                let t = Instant::now();
+                match client.post(path, body).await {
+                    Ok(_) => lat.push(t.elapsed()),
+                    Err(e) => {
+                        if failed == 0 {
+                            eprintln!("first refusal on {path}: {e}");
+                        }
+                        failed += 1;
+                    }
+                }
+            }
+            (lat, failed)
+        }));
+    }
+    let mut latencies = Vec::new();
+    let mut failed = 0;
+    for t in tasks {
+        if let Ok((lat, f)) = t.await {
+            latencies.extend(lat);
+            failed += f;
+        }
+    }
+    let elapsed = started.elapsed();
+    latencies.sort();
+    Measured {
+        done: latencies.len(),
+        failed,
+        elapsed,
+        latencies,
+    }
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+fn rate(n: usize, d: Duration) -> f64 {
+    n as f64 / d.as_secs_f64().max(1e-9)
+}
+
+fn track_batches(
+    keys: &[(String, NoteSigner)],
+    positions: usize,
+    batch: usize,
+    senders: usize,
+) -> anyhow::Result<Vec<Vec<Vec<u8>>>> {
+    let aircraft = 10_000usize;
+    let mut lists: Vec<Vec<Vec<u8>>> = vec![Vec::new(); senders];
+    let mut made = 0usize;
+    // Above any sequence number the submission phase used with the same keys.
+    let mut seqs = vec![1_000_000u64; senders];
+    let mut b = 0usize;
+    while made < positions {
+        let n = batch.min(positions - made);
+        let sender = b % senders;
+        let (party, signer) = &keys[sender];
+        let mut csv = String::with_capacity(n * 64 + 64);
+        csv.push_str("id,lat,lon,alt_ft,gs_kt,trk_deg,vs_fpm\n");
+        for j in 0..n {
+            let a = (made + j) % aircraft;
+            // A deterministic spread over the theatre: no two aircraft share a level and cell.
+            let lat = 30.0 + (a % 100) as f64 * 0.1;
+            let lon = 30.0 + (a / 100) as f64 * 0.2;
+            let alt = 10_000.0 + ((a * 7) % 30) as f64 * 1_000.0;
+            csv.push_str(&format!(
+                "{party}-{a},{lat:.4},{lon:.4},{alt},300,{},0\n",
+                (a * 37) % 360
+            ));
+        }
+        seqs[sender] += 1;
+        let body =
+            client::track_batch_body(signer, party, seqs[sender], now(), now(), &csv, n as u64)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+        lists[sender].push(body);
+        made += n;
+        b += 1;
+    }
+    Ok(lists)
+}
+
+pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| exit::fail(IO_FAILED, e.to_string()))?;
+    runtime.block_on(async move {
+        let bound = Duration::from_secs(args.max_seconds.max(1));
+        let parties = args.concurrency.max(args.track_senders).max(1);
+
+        eprintln!("signing {} submissions for {} parties …", args.count + args.baseline_count, parties);
+        let server = start(parties, ServerConfig::default().max_commit_batch).await?;
+        let lists = presign(&server.keys, args.count)?;
+        let prod = send_all(&server.url, "/api/v1/air-operations", lists, bound).await;
+        let tracks = track_batches(&server.keys[..args.track_senders.max(1)], args.positions, args.batch, args.track_senders.max(1))?;
+        let ingest = send_all(&server.url, "/api/v1/tracks/batches", tracks, bound).await;
+        let positions_done = (ingest.done * args.batch).min(args.positions);
+        let _ = server.stop.send(());
+        let _ = server.task.await;
+
+        let server = start(parties, 1).await?;
+        let lists = presign(&server.keys, args.baseline_count)?;
+        let base = send_all(&server.url, "/api/v1/air-operations", lists, bound).await;
+        let _ = server.stop.send(());
+        let _ = server.task.await;
+
+        let prod_rate = rate(prod.done, prod.elapsed);
+        let base_rate = rate(base.done, base.elapsed);
+        let pos_rate = rate(positions_done, ingest.elapsed);
+        println!("jic bench api (127.0.0.1, in-process server, {} concurrent clients)", parties);
+        println!(
+            "signed submissions (durable, group commit): {:>10.0} /s  ({} ok, {} failed in {:.2} s)  p50 {:.2} ms  p99 {:.2} ms",
+            prod_rate,
+            prod.done,
+            prod.failed,
+            prod.elapsed.as_secs_f64(),
+            percentile(&prod.latencies, 0.50).as_secs_f64() * 1e3,
+            percentile(&prod.latencies, 0.99).as_secs_f64() * 1e3,
+        );
+        println!(
+            "baseline: one commit per submission:        {:>10.0} /s  ({} ok, {} failed)  p50 {:.2} ms  p99 {:.2} ms",
+            base_rate,
+            base.done,
+            base.failed,
+            percentile(&base.latencies, 0.50).as_secs_f64() * 1e3,
+            percentile(&base.latencies, 0.99).as_secs_f64() * 1e3,
+        );
+        println!("ratio: {:.1}x  (target ≥ 20,000 /s)", prod_rate / base_rate.max(1e-9));
+        println!(
+            "track positions (batches of {}):           {:>10.0} /s  ({} positions, {} failed batches, p50 {:.1} ms per batch)",
+            args.batch,
+            pos_rate,
+            positions_done,
+            ingest.failed,
+            percentile(&ingest.latencies, 0.5).as_secs_f64() * 1e3,
+        );
+        println!(
+            "ratio vs one position per signed submission (baseline): {:.1}x  (target ≥ 500,000 /s)",
+            pos_rate / base_rate.max(1e-9)
+        );
+        Ok(exit::ok())
+    })
 }
