@@ -8,7 +8,10 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(req) = AddCheckpointRequest::parse(data) {
-        assert_eq!(AddCheckpointRequest::parse(req.to_body().as_bytes()), Ok(req));
+        assert_eq!(
+            AddCheckpointRequest::parse(req.to_body().as_bytes()),
+            Ok(req)
+        );
     }
     let (Ok(log), Ok(witness)) = (
         NoteSigner::from_seed("fuzz.example/log", &[1; 32]),

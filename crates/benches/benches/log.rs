@@ -1,7 +1,10 @@
 //! Transparency log benchmarks: durable group-commit appends against one fsync per entry,
 //! proof generation from stored tiles, proof and signature verification.
 
-#![allow(clippy::unwrap_used, reason = "benchmarks: a failure is a broken setup")]
+#![allow(
+    clippy::unwrap_used,
+    reason = "benchmarks: a failure is a broken setup"
+)]
 
 use std::hint::black_box;
 use std::sync::Arc;
@@ -30,7 +33,9 @@ fn entries(n: u64) -> Vec<Vec<u8>> {
                 &t(i).to_string(),
                 serde_json::json!({"i": i, "pad": "x".repeat(200)}),
             );
-            LogEntry::submission(env.sign(&key).unwrap(), t(i)).to_bytes().unwrap()
+            LogEntry::submission(env.sign(&key).unwrap(), t(i))
+                .to_bytes()
+                .unwrap()
         })
         .collect()
 }
@@ -98,8 +103,14 @@ fn proofs(c: &mut Criterion) {
     let proof = inclusion_proof(&tree, 12_345, n).unwrap();
     c.bench_function("verify_inclusion_65536", |b| {
         b.iter(|| {
-            verify_inclusion(12_345, n, &hashes[12_345], black_box(&proof), &done.checkpoint.root)
-                .unwrap();
+            verify_inclusion(
+                12_345,
+                n,
+                &hashes[12_345],
+                black_box(&proof),
+                &done.checkpoint.root,
+            )
+            .unwrap();
         });
     });
     c.bench_function("rebuild_tree_then_prove_65536 (baseline)", |b| {
@@ -113,7 +124,12 @@ fn proofs(c: &mut Criterion) {
 fn signatures(c: &mut Criterion) {
     let bytes = entries(1).remove(0);
     c.bench_function("log_entry_parse_and_verify_envelope", |b| {
-        b.iter(|| LogEntry::from_bytes(black_box(&bytes)).unwrap().verify().unwrap());
+        b.iter(|| {
+            LogEntry::from_bytes(black_box(&bytes))
+                .unwrap()
+                .verify()
+                .unwrap()
+        });
     });
 }
 

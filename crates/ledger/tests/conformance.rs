@@ -2,7 +2,10 @@
 //! the Tessera test log and a real Sigsum proof with witness cosignatures. See
 //! `tests/vectors/PROVENANCE.md`.
 
-#![allow(clippy::unwrap_used, reason = "tests: a failed unwrap is a failed test")]
+#![allow(
+    clippy::unwrap_used,
+    reason = "tests: a failed unwrap is a failed test"
+)]
 
 use std::path::{Path, PathBuf};
 
@@ -166,11 +169,7 @@ fn go_signed_note_examples() {
     let enoch_v = NoteVerifier::from_vkey(ENOCH_VKEY).unwrap();
     let n = Note::open(both.as_bytes(), &Verifiers::new([peter_v.clone()])).unwrap();
     assert_eq!((n.verified().len(), n.unverified().len()), (1, 1));
-    let n = Note::open(
-        both.as_bytes(),
-        &Verifiers::new([peter_v.clone(), enoch_v]),
-    )
-    .unwrap();
+    let n = Note::open(both.as_bytes(), &Verifiers::new([peter_v.clone(), enoch_v])).unwrap();
     assert_eq!(n.verified().len(), 2);
     assert_eq!(n.text(), PETER_TEXT);
 

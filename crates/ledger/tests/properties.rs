@@ -1,7 +1,10 @@
 //! Property tests: for random trees every proof verifies and any flipped bit is rejected; the
 //! parsers round-trip what the formatters write; signatures fail on any flipped bit.
 
-#![allow(clippy::unwrap_used, reason = "tests: a failed unwrap is a failed test")]
+#![allow(
+    clippy::unwrap_used,
+    reason = "tests: a failed unwrap is a failed test"
+)]
 
 use jic_ledger::checkpoint::Checkpoint;
 use jic_ledger::envelope::{Envelope, LogEntry};

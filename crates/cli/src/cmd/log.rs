@@ -83,6 +83,10 @@ pub(crate) struct VerifyArgs {
     /// to check against their commitments.
     #[arg(long)]
     payloads: Option<PathBuf>,
+    /// A read token: restricted payloads this reader is entitled to are fetched from
+    /// `/api/v1/submissions/{leaf}` and checked against their commitments.
+    #[arg(long, env = "JIC_TOKEN")]
+    token: Option<String>,
     /// Print nothing but the verdict.
     #[arg(long)]
     quiet: bool,
@@ -318,6 +322,7 @@ async fn verify_async(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
     let mut roster_seen = false;
     let mut submissions = 0u64;
     let mut restricted_checked = 0u64;
+    let mut committed: Vec<(u64, String)> = Vec::new();
 
     let bundles = cp.size.div_ceil(TILE_WIDTH);
     let bar = if args.quiet || bundles < 4 {
@@ -377,12 +382,55 @@ async fn verify_async(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
                 &mut roster_seen,
                 &mut submissions,
                 &mut restricted_checked,
+                &mut committed,
                 &mut findings,
             );
         }
         bar.inc(width);
     }
     bar.finish_and_clear();
+
+    if let Some(token) = &args.token {
+        for (index, commitment) in &committed {
+            let resp = client
+                .get(format!("{base}/api/v1/submissions/{index}"))
+                .bearer_auth(token)
+                .send()
+                .await
+                .map_err(|e| fail(IO_FAILED, format!("GET submission {index}: {e}")))?;
+            if !resp.status().is_success() {
+                continue; // Not entitled (or not a stored submission): nothing to check.
+            }
+            let view: serde_json::Value = resp
+                .json()
+                .await
+                .map_err(|e| fail(IO_FAILED, format!("submission {index}: {e}")))?;
+            let (Some(payload), Some(salt)) = (
+                view.get("payload"),
+                view.get("salt").and_then(|s| s.as_str()),
+            ) else {
+                continue;
+            };
+            restricted_checked += 1;
+            let Some(salt) = hash_from_base64(salt) else {
+                findings.push(Finding {
+                    index: Some(*index),
+                    what: "the server's salt is not base64 of 32 bytes".into(),
+                });
+                continue;
+            };
+            let r = RestrictedPayload {
+                payload: payload.clone(),
+                salt,
+            };
+            if let Err(e) = r.verify(commitment) {
+                findings.push(Finding {
+                    index: Some(*index),
+                    what: format!("the restricted payload the server serves: {e}"),
+                });
+            }
+        }
+    }
 
     let root = root_from_leaf_hashes(&leaves);
     if root != cp.root {
@@ -512,6 +560,7 @@ fn check_entry(
     roster_seen: &mut bool,
     submissions: &mut u64,
     restricted_checked: &mut u64,
+    committed: &mut Vec<(u64, String)>,
     findings: &mut Vec<Finding>,
 ) {
     let entry = match LogEntry::from_bytes(bytes) {
@@ -554,13 +603,18 @@ fn check_entry(
                     collect_keys(p, roster_keys);
                 }
             }
-            if let (Body::Committed(c), Some(r)) = (&env.body, restricted.get(&index)) {
-                *restricted_checked += 1;
-                if let Err(e) = r.verify(c) {
-                    findings.push(Finding {
-                        index: Some(index),
-                        what: e.to_string(),
-                    });
+            if let Body::Committed(c) = &env.body {
+                match restricted.get(&index) {
+                    Some(r) => {
+                        *restricted_checked += 1;
+                        if let Err(e) = r.verify(c) {
+                            findings.push(Finding {
+                                index: Some(index),
+                                what: e.to_string(),
+                            });
+                        }
+                    }
+                    None => committed.push((index, c.clone())),
                 }
             }
         }
