@@ -492,7 +492,7 @@ impl LogStore for SqliteLog {
             let start = index.checked_mul(TILE_WIDTH).ok_or_else(|| {
                 StoreError::Ledger(LedgerError::MalformedTile("index too large".into()))
             })?;
-            if start + want > integrated {
+            if start.saturating_add(want) > integrated {
                 return Ok(None);
             }
             let mut stmt = c.prepare_cached(
@@ -706,6 +706,10 @@ mod tests {
         assert_eq!(log.entry_bundle(2, None).unwrap(), None);
         assert_eq!(log.entry(599).unwrap(), Some(entry(599)));
         assert_eq!(log.entry(600).unwrap(), None);
+        // Hostile indices from URLs answer "no such tile", never overflow.
+        assert_eq!(log.entry_bundle(u64::MAX / 256, None).unwrap(), None);
+        assert_eq!(log.tile(0, u64::MAX, Some(3)).unwrap(), None);
+        assert!(log.inclusion_proof(0, u64::MAX).is_err());
     }
 
     #[test]
