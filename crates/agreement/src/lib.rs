@@ -1,11 +1,66 @@
 //! The agreement as code: the model of parties, groups, zones, phases and rules, a loader that
 //! validates a package (TOML + GeoJSON) with precise, actionable errors, and rule evaluation.
 //! Pure: it never touches the filesystem or the clock; callers hand it sources and instants
-//! (the optional `fs` feature adds [`load_dir`] for I/O crates and the CLI).
+//! (the optional `fs` feature adds `load_dir` for I/O crates and the CLI).
 //!
-//! Entry points: [`load`] (or [`load_dir`]) → [`Agreement`]; [`Agreement::evaluate`] for
+//! Entry points: [`load()`] (or `load_dir`) → [`Agreement`]; [`Agreement::evaluate`] for
 //! verdicts; [`Agreement::hash`] for identity; [`Agreement::zones_within`] for spatial queries;
 //! [`Agreement::terms`] for everything else (parameters, disclosure policy, phases).
+//!
+//! ```
+//! use jic_agreement::{load, Action, ActionKind, ActorRef, Source, Verdict};
+//! use jic_geo::Place;
+//!
+//! let toml = r#"
+//! [agreement]
+//! id = "demo"
+//! title = "A one-rule truce"
+//! version = "1"
+//! signatories = ["east"]
+//! zone_files = ["zones.geojson"]
+//!
+//! [[parties]]
+//! id = "east"
+//! name = "East"
+//! role = "belligerent"
+//!
+//! [[zones]]
+//! id = "market"
+//! name = "Market square"
+//! feature = "market"
+//! kind = "protected"
+//! status = "agreed"
+//!
+//! [[rules]]
+//! id = "no_shelling_near_market"
+//! clause = "Art. 1"
+//! text = "No shelling within 1 km of the market."
+//! actions = ["shelling"]
+//! zone_kinds = ["protected"]
+//! buffer_m = 1000
+//! verdict = "prohibited"
+//! "#;
+//! let zones = r#"{"type": "FeatureCollection", "features": [{"type": "Feature",
+//!   "properties": {"id": "market"}, "geometry": {"type": "Polygon", "coordinates":
+//!   [[[37.15, 36.20], [37.16, 36.20], [37.16, 36.21], [37.15, 36.21], [37.15, 36.20]]]}}]}"#;
+//! let agreement = load(&[
+//!     Source { name: "agreement.toml", text: toml },
+//!     Source { name: "zones.geojson", text: zones },
+//! ])?;
+//! let shelling = Action {
+//!     kind: ActionKind::Shelling,
+//!     actor: ActorRef::party("east"),
+//!     target: None,
+//!     // About 550 m east of the square.
+//!     place: Place::Point(geo_types::coord! { x: 37.166, y: 36.205 }),
+//!     at: "2016-09-13T12:00:00+03:00".parse()?,
+//!     phase: None,
+//! };
+//! let evaluation = agreement.evaluate(&shelling)?;
+//! assert_eq!(evaluation.verdict, Verdict::Prohibited);
+//! assert_eq!(evaluation.deciding[0].clause, "Art. 1");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 pub mod canonical;
 pub mod diag;
