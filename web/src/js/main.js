@@ -1,0 +1,388 @@
+// The dashboard's entry point: the offline basemap, the thematic layers and their legend, live
+// updates over SSE, the alert list, the replay slider, and sign-in.
+
+import { getJson, followEvents, token, setToken, ApiError } from './api.js';
+import { LAYERS, LAYER_BY_ID, toFeatures, drawFeature, visibleAt, knownAt, legendFor, esc, alertSummary, alertParts, alertTitle, isAcknowledged, fmtTime } from './layers.js';
+import { initForms } from './forms.js';
+
+const L = window.L;
+
+const state = {
+  identity: null, // {role, party, ...} from the server, when it tells
+  features: Object.fromEntries(LAYERS.map((l) => [l.id, new Map()])),
+  notes: {}, // layer id → why it is empty ("not available on this server", "sign in")
+  enabled: Object.fromEntries(LAYERS.map((l) => [l.id, true])),
+  groups: {},
+  moment: Infinity, // Infinity = now; otherwise ms since epoch being replayed
+  range: null, // [min, max] of the slider, ms
+};
+
+// ---------------------------------------------------------------- map and basemap
+
+const map = L.map('map', {
+  zoomControl: true, minZoom: 4, maxZoom: 15, zoomSnap: 0.5, keyboard: true, attributionControl: true,
+  preferCanvas: false, worldCopyJump: false,
+}).fitBounds([[32.2, 35.6], [37.4, 42.4]]);
+map.attributionControl.setPrefix(false);
+map.attributionControl.addAttribution('Basemap: Natural Earth (public domain)');
+map.createPane('basemap').style.zIndex = 250;
+
+async function loadBasemap() {
+  const layers = [
+    ['ne_neighbours_adm0.geojson', { color: '#8a8f98', weight: 1, fillColor: '#ece8df', fillOpacity: 1 }],
+    ['ne_syria_adm0.geojson', { color: '#30343b', weight: 2.5, fillColor: '#fbf9f3', fillOpacity: 1 }],
+    ['ne_syria_adm1.geojson', { color: '#7b818c', weight: 1, dashArray: '4 3', fill: false }],
+  ];
+  for (const [file, style] of layers) {
+    const response = await fetch(`/assets/data/${file}`);
+    if (!response.ok) continue;
+    const data = await response.json();
+    L.geoJSON(data, { pane: 'basemap', interactive: false, style: () => style }).addTo(map);
+    if (file === 'ne_neighbours_adm0.geojson') {
+      for (const f of data.features) {
+        if (f.properties.ADM0_A3 === 'SYR') continue;
+        const center = L.geoJSON(f).getBounds().getCenter();
+        L.marker(center, { pane: 'basemap', interactive: false, keyboard: false, icon: L.divIcon({ className: 'country-label', html: esc(f.properties.NAME), iconSize: [90, 16] }) }).addTo(map);
+      }
+    }
+    if (file === 'ne_syria_adm1.geojson') {
+      for (const f of data.features) {
+        const p = f.properties;
+        if (!Number.isFinite(p.latitude)) continue;
+        L.marker([p.latitude, p.longitude], { pane: 'basemap', interactive: false, keyboard: false, icon: L.divIcon({ className: 'region-label', html: esc(p.name), iconSize: [90, 14] }) }).addTo(map);
+      }
+    }
+  }
+  document.body.dataset.basemap = 'loaded';
+}
+
+// ---------------------------------------------------------------- identity and permissions
+
+// Roles as the server's roster names them (party, duty_officer, humanitarian, monitor, witness).
+const ACK_ROLES = {
+  alert: ['party', 'duty_officer'],
+  site: ['party'],
+  movement: ['party'],
+};
+
+function lookupTrack(id) {
+  return state.features.tracks.get(String(id))?.properties ?? null;
+}
+
+/** Whether to offer an acknowledge button. Only an offer: the server decides on submission. */
+function canAck(kind, props) {
+  const id = state.identity;
+  if (!token()) return false;
+  if (kind === 'alert' && isAcknowledged(props, id?.party)) return false;
+  if (kind !== 'alert' && Array.isArray(props.acknowledgments) && id?.party && props.acknowledgments.some((x) => x.party === id.party)) return false;
+  if (id?.may_acknowledge !== undefined) return Boolean(id.may_acknowledge);
+  if (!id?.role) return true;
+  if (kind !== 'alert' && Array.isArray(props.recipients) && id.party && !props.recipients.includes(id.party)) return false;
+  return ACK_ROLES[kind].includes(String(id.role).toLowerCase());
+}
+
+function showIdentity() {
+  const signedIn = Boolean(token());
+  document.getElementById('signin-button').hidden = signedIn;
+  document.getElementById('signout-button').hidden = !signedIn;
+  const id = state.identity;
+  document.getElementById('identity').textContent = !signedIn
+    ? 'not signed in'
+    : id?.role ? `signed in as ${id.role}${id.party ? ' (' + id.party + ')' : ''}` : 'signed in';
+  document.body.dataset.role = id?.role ?? (signedIn ? 'unknown' : 'none');
+}
+
+async function loadIdentity() {
+  state.identity = null;
+  if (token()) {
+    for (const path of ['/whoami', '/session', '/me']) {
+      try {
+        const answer = await getJson(path);
+        if (answer) { state.identity = answer; break; }
+      } catch (e) {
+        if (e instanceof ApiError && e.status === 401) { state.identity = { role: 'token refused' }; break; }
+      }
+    }
+  }
+  showIdentity();
+}
+
+// ---------------------------------------------------------------- layers and legend
+
+function buildLayerPanel() {
+  const list = document.getElementById('layer-list');
+  for (const layer of LAYERS) {
+    state.groups[layer.id] = L.featureGroup().addTo(map);
+    const li = document.createElement('li');
+    li.dataset.layer = layer.id;
+    const checkboxId = `layer-${layer.id}`;
+    const legend = legendFor(layer.id).map((s) => `<span><span class="swatch ${s.extra}" style="border-color:${s.color};${s.extra.includes('hatched') ? 'background:repeating-linear-gradient(45deg,' + s.color + ' 0 2px,transparent 2px 6px)' : s.extra.includes('line') ? '' : 'background:' + s.color + '33'}"></span>${esc(s.label)}</span>`).join('');
+    li.innerHTML = `<input type="checkbox" id="${checkboxId}" checked><label for="${checkboxId}">${esc(layer.label)}</label><span class="layer-count" aria-label="items shown">0</span><div class="legend">${legend}</div><div class="layer-note" role="note"></div>`;
+    li.querySelector('input').addEventListener('change', (e) => {
+      state.enabled[layer.id] = e.target.checked;
+      if (e.target.checked) state.groups[layer.id].addTo(map); else state.groups[layer.id].remove();
+    });
+    list.append(li);
+  }
+}
+
+function render(layerId) {
+  const group = state.groups[layerId];
+  group.clearLayers();
+  let shown = 0;
+  for (const feature of state.features[layerId].values()) {
+    if (!visibleAt(layerId, feature.properties, state.moment)) continue;
+    drawFeature(layerId, feature, group, { canAck, lookupTrack, party: state.identity?.party });
+    shown += 1;
+  }
+  const li = document.querySelector(`li[data-layer="${layerId}"]`);
+  li.querySelector('.layer-count').textContent = String(shown);
+  li.querySelector('.layer-note').textContent = state.notes[layerId] ?? '';
+  li.dataset.count = String(shown);
+  if (layerId === 'alerts') renderAlertList();
+}
+
+function renderAll() {
+  for (const layer of LAYERS) render(layer.id);
+}
+
+async function loadLayer(layerId) {
+  const layer = LAYER_BY_ID[layerId];
+  let found = false;
+  for (const path of layer.paths) {
+    try {
+      const data = await getJson(path);
+      if (data === null) continue;
+      const features = toFeatures(data, layer);
+      const next = new Map(features.map((f) => [f.id, f]));
+      state.features[layerId] = next;
+      state.notes[layerId] = '';
+      found = true;
+      break;
+    } catch (e) {
+      state.notes[layerId] = e instanceof ApiError && (e.status === 401 || e.status === 403)
+        ? (token() ? 'your role may not read this' : 'sign in to see this layer')
+        : `could not load: ${e.message}`;
+      state.features[layerId] = new Map();
+      found = true;
+      break;
+    }
+  }
+  if (!found) {
+    state.features[layerId] = new Map();
+    state.notes[layerId] = 'not available on this server yet';
+  }
+  render(layerId);
+  updateRange();
+}
+
+async function loadAll() {
+  document.body.dataset.loaded = 'false';
+  await Promise.all(LAYERS.map((l) => loadLayer(l.id)));
+  document.body.dataset.loaded = 'true';
+}
+
+const pendingReloads = new Map();
+function reloadSoon(layerId) {
+  clearTimeout(pendingReloads.get(layerId));
+  pendingReloads.set(layerId, setTimeout(() => loadLayer(layerId), 400));
+}
+
+/** Puts an item from an event or a submission into a layer at once (a reload follows). */
+export function upsert(layerId, item) {
+  const [feature] = toFeatures([item], LAYER_BY_ID[layerId]);
+  if (!feature || feature.id.startsWith(`${layerId}-`)) return;
+  state.features[layerId].set(feature.id, feature);
+  render(layerId);
+  updateRange();
+}
+
+// ---------------------------------------------------------------- alerts side list
+
+const announced = new Set();
+function renderAlertList() {
+  const list = document.getElementById('alert-list');
+  const alerts = [...state.features.alerts.values()]
+    .filter((f) => visibleAt('alerts', f.properties, state.moment))
+    .sort((x, y) => (knownAt(y.properties) || 0) - (knownAt(x.properties) || 0));
+  const open = alerts.filter((f) => !isAcknowledged(f.properties, state.identity?.party));
+  document.getElementById('alert-count').textContent = String(open.length);
+  document.getElementById('alert-empty').hidden = alerts.length > 0;
+  const existing = new Map([...list.children].map((li) => [li.dataset.id, li]));
+  const keep = new Set();
+  alerts.forEach((feature, index) => {
+    const p = feature.properties;
+    const acked = isAcknowledged(p, state.identity?.party);
+    const parts = alertParts(p, lookupTrack);
+    let li = existing.get(feature.id);
+    if (!li) {
+      li = document.createElement('li');
+      li.dataset.id = feature.id;
+    }
+    const title = alertTitle(p, lookupTrack);
+    const meta = [
+      p.severity ?? '',
+      parts.tcpa_s !== undefined ? `closest in ${Math.round(parts.tcpa_s)} s` : '',
+      parts.dcpa_nm !== undefined ? `${Number(parts.dcpa_nm).toFixed(1)} nm` : '',
+      `raised ${fmtTime(p.created ?? p.raised_at ?? p.time)}`,
+      acked ? 'acknowledged' : '',
+      Array.isArray(p.acks) && p.acks.length ? `acks: ${p.acks.map((x) => x.party).join(', ')}` : '',
+    ].filter(Boolean).join(' · ');
+    li.className = acked ? 'acknowledged' : '';
+    li.dataset.severity = p.severity ?? '';
+    li.innerHTML = `<div class="alert-title">${esc(title)}</div><div class="alert-meta">${esc(meta)}</div>
+      <button type="button" class="secondary" data-show="${esc(feature.id)}">Show on map</button>
+      ${canAck('alert', p) ? `<button type="button" data-ack="alert" data-id="${esc(feature.id)}">Acknowledge</button>` : ''}`;
+    if (list.children[index] !== li) list.insertBefore(li, list.children[index] ?? null);
+    keep.add(feature.id);
+    announced.add(feature.id);
+  });
+  for (const [id, li] of existing) if (!keep.has(id)) li.remove();
+}
+
+document.getElementById('alert-list').addEventListener('click', (e) => {
+  const show = e.target.closest('[data-show]');
+  if (show) {
+    const feature = state.features.alerts.get(show.dataset.show);
+    const { a, b, cpa, legs } = alertParts(feature.properties, lookupTrack);
+    const points = [a, b, cpa, ...legs.flatMap((l) => l.waypoints ?? [])].filter((x) => x && Number.isFinite(x.lat)).map((x) => [x.lat, x.lon]);
+    if (points.length) map.fitBounds(points, { maxZoom: 10, padding: [40, 40] });
+    L.popup().setLatLng(points[0] ?? map.getCenter()).setContent(alertSummary(feature.properties, feature.id, lookupTrack)).openOn(map);
+  }
+});
+
+// ---------------------------------------------------------------- live events
+
+function setConnection(s) {
+  const el = document.getElementById('connection');
+  el.dataset.state = s;
+  el.querySelector('.label').textContent = s;
+  if (s === 'connected' && el.dataset.wasDown === 'true') loadAll();
+  el.dataset.wasDown = String(s !== 'connected');
+}
+
+function onEvent({ type, data }) {
+  if (type === 'lagged') { loadAll(); return; } // the server dropped events for us: catch up
+  const kind = type;
+  for (const layer of LAYERS) {
+    if (!layer.events.includes(kind) && !layer.events.includes(type)) continue;
+    // An event whose topic is the layer's own item kind carries the item: show it at once.
+    const item = data?.item ?? data;
+    if (type === layer.events[0] && item && typeof item === 'object' && item.id !== undefined) upsert(layer.id, item);
+    reloadSoon(layer.id);
+  }
+}
+
+let stopEvents = null;
+function startEvents() {
+  stopEvents?.();
+  stopEvents = followEvents(onEvent, setConnection);
+}
+
+// ---------------------------------------------------------------- time: now and replay
+
+const slider = document.getElementById('time-slider');
+const nowButton = document.getElementById('now-button');
+const timeLabel = document.getElementById('time-label');
+
+function updateRange() {
+  // The slider spans what the page knows about: from the first receipt to the last (a replayed
+  // scenario lives in its own time, not the wall clock's).
+  let min = Infinity;
+  let max = -Infinity;
+  for (const layer of LAYERS) {
+    for (const f of state.features[layer.id].values()) {
+      const t = knownAt(f.properties);
+      if (Number.isFinite(t) && t < min) min = t;
+      if (Number.isFinite(t) && t > max) max = t;
+    }
+  }
+  if (!Number.isFinite(max)) max = Date.now();
+  max += 60 * 1000;
+  if (!Number.isFinite(min) || min >= max) min = max - 24 * 3600 * 1000;
+  state.range = [min, max];
+  showMoment();
+}
+
+function showMoment() {
+  const [min, max] = state.range ?? [Date.now() - 86400000, Date.now()];
+  if (state.moment === Infinity) {
+    slider.value = slider.max;
+    timeLabel.textContent = 'now (live)';
+    slider.setAttribute('aria-valuetext', 'now, live');
+  } else {
+    const label = new Date(state.moment).toISOString().replace('T', ' ').slice(0, 16) + ' UTC (replay)';
+    timeLabel.textContent = label;
+    slider.setAttribute('aria-valuetext', label);
+    slider.value = String(Math.round(((state.moment - min) / Math.max(max - min, 1)) * Number(slider.max)));
+  }
+  nowButton.setAttribute('aria-pressed', String(state.moment === Infinity));
+  document.body.dataset.moment = state.moment === Infinity ? 'now' : String(state.moment);
+}
+
+slider.addEventListener('input', () => {
+  const [min, max] = state.range;
+  const fraction = Number(slider.value) / Number(slider.max);
+  state.moment = fraction >= 1 ? Infinity : min + fraction * (max - min);
+  showMoment();
+  renderAll();
+});
+nowButton.addEventListener('click', () => {
+  state.moment = Infinity;
+  showMoment();
+  renderAll();
+});
+
+/** Test and automation hook: replay the moment `iso` (or now when null). */
+window.jicSetMoment = (iso) => {
+  state.moment = iso === null ? Infinity : Date.parse(iso);
+  showMoment();
+  renderAll();
+};
+
+// ---------------------------------------------------------------- sign in
+
+function wireDialogs() {
+  for (const button of document.querySelectorAll('.dialog-cancel')) {
+    button.addEventListener('click', () => button.closest('dialog').close('cancel'));
+  }
+  const dialog = document.getElementById('signin-dialog');
+  document.getElementById('signin-button').addEventListener('click', () => {
+    document.getElementById('signin-token').value = '';
+    dialog.showModal();
+  });
+  document.getElementById('signin-form').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    setToken(document.getElementById('signin-token').value.trim());
+    dialog.close();
+    await signedInChanged();
+  });
+  document.getElementById('signout-button').addEventListener('click', async () => {
+    setToken(null);
+    await signedInChanged();
+  });
+}
+
+async function signedInChanged() {
+  document.body.dataset.loaded = 'false'; // set before the first await: tests and tools wait on it
+  await loadIdentity();
+  await loadAll();
+  startEvents();
+}
+
+// ---------------------------------------------------------------- start
+
+// Track positions arrive in batches many times a minute and are not events: poll them while
+// the page shows "now".
+setInterval(() => {
+  if (state.moment === Infinity && document.visibilityState === 'visible' && token()) loadLayer('tracks');
+}, 5000);
+
+buildLayerPanel();
+wireDialogs();
+initForms({ map, state, reload: loadLayer, upsert, canAck });
+showIdentity();
+showMoment();
+loadBasemap().catch((e) => console.error('basemap', e));
+signedInChanged().catch((e) => console.error(e));
+window.jic = { state, map, reload: loadAll };

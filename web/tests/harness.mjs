@@ -1,0 +1,334 @@
+// Test harness for the dashboard's browser tests: the dashboard served by its own router
+// (crates/dashboard/examples/dashboard_serve.rs), a mock of the jic API in front of it (same
+// origin, real SSE), and Debian's Chromium driven by playwright-core.
+//
+// The mock answers the API shapes the real server uses (crates/server/src/routes.rs) and those
+// the page expects where the server has no endpoint yet (web/API_NEEDS.md). It verifies every
+// signed submission exactly as the server must: RFC 8785 bytes, Ed25519 signature, restricted
+// payload commitment.
+
+import { spawn } from 'node:child_process';
+import { createServer, request as httpRequest } from 'node:http';
+import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createHash, createPrivateKey, createPublicKey, verify as edVerify, randomBytes } from 'node:crypto';
+import { chromium } from 'playwright-core';
+import { canonicalize } from '../src/js/jcs.js';
+
+const ROOT = new URL('../../', import.meta.url).pathname;
+export const CHROMIUM = process.env.JIC_CHROMIUM ?? '/usr/bin/chromium';
+export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+/** Starts the dashboard-only server; resolves to {url, stop}. */
+export async function startDashboard() {
+  const binary = process.env.JIC_DASHBOARD_BIN ?? join(ROOT, 'target/debug/examples/dashboard_serve');
+  if (!existsSync(binary)) throw new Error(`${binary} is missing: run \`cargo build -p jic-dashboard --example dashboard_serve\` (web/run-browser-tests.sh does)`);
+  const child = spawn(binary, ['0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+      const m = out.match(/listening on (http:\/\/\S+)/);
+      if (m) resolve(m[1]);
+    });
+    child.on('exit', (code) => reject(new Error(`dashboard_serve exited with ${code}`)));
+  });
+  return { url, stop: () => child.kill() };
+}
+
+// ------------------------------------------------------------------ keys
+
+/** A fresh Ed25519 key as the C2SP private key line, the verifier key, and node key objects. */
+export function makeKey(name) {
+  const seed = randomBytes(32);
+  const der = Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), seed]);
+  const privateKey = createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
+  const publicKey = createPublicKey(privateKey);
+  const raw = publicKey.export({ format: 'der', type: 'spki' }).subarray(-32);
+  const hash = createHash('sha256').update(Buffer.concat([Buffer.from(name + '\n'), Buffer.from([1]), raw])).digest().subarray(0, 4).toString('hex');
+  return {
+    name,
+    skey: `PRIVATE+KEY+${name}+${hash}+${Buffer.concat([Buffer.from([1]), seed]).toString('base64')}`,
+    vkey: `${name}+${hash}+${Buffer.concat([Buffer.from([1]), raw]).toString('base64')}`,
+    publicKey,
+  };
+}
+
+// ------------------------------------------------------------------ the mock API
+
+export const TOKENS = {
+  'tok-us': { role: 'party', party: 'us' },
+  'tok-ru': { role: 'party', party: 'ru' },
+  'tok-un': { role: 'humanitarian', party: 'un' },
+  'tok-duty': { role: 'duty_officer', party: 'jic' },
+  'tok-monitor': { role: 'monitor', party: 'monitors' },
+};
+
+const RESTRICTED = new Set(['humanitarian.notify', 'air_operation.file']);
+
+export class MockApi {
+  constructor(dashboardUrl, keys) {
+    this.dashboard = new URL(dashboardUrl);
+    this.keys = new Map(keys.map((k) => [k.vkey, k])); // vkey → {party, publicKey}
+    const demo = JSON.parse(readFileSync(new URL('./fixtures/demo.json', import.meta.url), 'utf8'));
+    this.data = demo;
+    this.events = []; // {id, topic, audience, body}
+    this.streams = new Set();
+    this.submissions = [];
+    this.lastSeq = new Map();
+    this.leaf = 100;
+    this.responses = [];
+  }
+
+  listen() {
+    this.server = createServer((req, res) => this.handle(req, res).catch((e) => {
+      res.writeHead(500, { 'content-type': 'application/problem+json' });
+      res.end(JSON.stringify({ title: 'mock failure', detail: String(e) }));
+    }));
+    return new Promise((resolve) => this.server.listen(0, '127.0.0.1', () => {
+      this.url = `http://127.0.0.1:${this.server.address().port}`;
+      resolve(this.url);
+    }));
+  }
+
+  stop() {
+    for (const s of this.streams) s.res.end();
+    this.server.closeAllConnections?.();
+    this.server.close();
+  }
+
+  principal(req) {
+    const m = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '');
+    return m ? TOKENS[m[1]] ?? null : null;
+  }
+
+  // Need-to-know, as the server enforces it (a mock, so the page's behaviour can be tested).
+  sitesFor(who) {
+    return this.data.sites.filter((s) => (who.role === 'humanitarian' ? s.owner === who.party
+      : s.disclosure !== 'sealed' && (who.role !== 'party' || s.recipients.includes(who.party))));
+  }
+  movementsFor(who) {
+    return this.data.movements.filter((m) => (who.role === 'humanitarian' ? m.owner === who.party : who.role !== 'party' || m.recipients.includes(who.party)));
+  }
+  airopsFor(who) {
+    if (who.role === 'party') return this.data.air_operations.filter((o) => o.party === who.party);
+    if (who.role === 'duty_officer') return this.data.air_operations;
+    return [];
+  }
+  alertsFor(who) {
+    return this.data.alerts.filter((a) => who.role === 'duty_officer' || who.role === 'monitor' || (a.parties ?? []).includes(who.party));
+  }
+
+  send(res, status, body, type = 'application/json') {
+    const text = JSON.stringify(body);
+    this.responses.push(text);
+    res.writeHead(status, { 'content-type': type });
+    res.end(text);
+  }
+
+  problem(res, status, detail) {
+    this.send(res, status, { type: 'about:blank', title: 'refused', status, detail }, 'application/problem+json');
+  }
+
+  emit(topic, audience, body) {
+    const event = { id: this.events.length + 1, topic, audience, body };
+    this.events.push(event);
+    for (const stream of this.streams) this.deliver(stream, event);
+  }
+
+  deliver(stream, event) {
+    const who = stream.who;
+    if (!event.audience.includes(who.party) && !event.audience.includes(who.role)) return;
+    const text = JSON.stringify(event.body);
+    this.responses.push(text);
+    stream.res.write(`id: ${event.id}\nevent: ${event.topic}\ndata: ${text}\n\n`);
+  }
+
+  /** Raises an alert as the server's deconfliction would, to the parties and the duty officer. */
+  raiseAlert(alert) {
+    this.data.alerts.push(alert);
+    this.emit('alert', [...alert.parties, 'duty_officer', 'monitor'], alert);
+  }
+
+  async body(req) {
+    const chunks = [];
+    for await (const c of req) chunks.push(c);
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  }
+
+  /** Verifies a signed wire object; returns the envelope's payload or a refusal reason. */
+  verify(wire) {
+    const env = wire.envelope;
+    const key = this.keys.get(env?.key);
+    if (!key) return { error: 'unknown key' };
+    if (key.party !== env.party) return { error: 'key belongs to another party' };
+    const ok = edVerify(null, Buffer.from(canonicalize(env)), key.publicKey, Buffer.from(wire.sig, 'base64'));
+    if (!ok) return { error: 'bad signature' };
+    if ((this.lastSeq.get(env.key) ?? 0) >= env.seq) return { error: 'replayed sequence' };
+    this.lastSeq.set(env.key, env.seq);
+    if (RESTRICTED.has(env.kind)) {
+      if (!env.payload_commitment || env.payload !== undefined) return { error: 'restricted kind sent in the clear' };
+      const salt = Buffer.from(wire.salt, 'base64');
+      const expected = createHash('sha256').update(Buffer.concat([salt, Buffer.from(canonicalize(wire.payload))])).digest('base64');
+      if (expected !== env.payload_commitment) return { error: 'commitment mismatch' };
+      return { payload: wire.payload };
+    }
+    return { payload: env.payload };
+  }
+
+  async handle(req, res) {
+    const url = new URL(req.url, 'http://x');
+    if (!url.pathname.startsWith('/api/v1/')) return this.proxy(req, res);
+    const path = url.pathname.slice('/api/v1'.length);
+    const who = this.principal(req);
+    if (req.method === 'GET' && path === '/health') return this.send(res, 200, { status: 'ok' });
+    if (req.method === 'POST') return this.post(path, req, res);
+    if (!who) return this.problem(res, 401, 'a read token is needed');
+    switch (path) {
+      case '/whoami': return this.send(res, 200, who);
+      case '/agreement/zones': return this.send(res, 200, this.data.zones, 'application/geo+json');
+      case '/humanitarian/sites': return this.send(res, 200, this.sitesFor(who));
+      case '/humanitarian/movements': return this.send(res, 200, this.movementsFor(who));
+      case '/air-operations': return this.send(res, 200, this.airopsFor(who));
+      case '/tracks': return this.send(res, 200, this.data.tracks);
+      case '/alerts': return this.send(res, 200, this.alertsFor(who));
+      case '/strikes': return this.send(res, 200, who.role === 'humanitarian' ? [] : this.data.strikes);
+      case '/incidents': return this.send(res, 200, this.data.incidents);
+      case '/events': return this.stream(req, res, who);
+      default: return this.problem(res, 404, 'no such resource');
+    }
+  }
+
+  stream(req, res, who) {
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+    res.write(': connected\n\n');
+    const stream = { res, who };
+    const last = Number(req.headers['last-event-id'] ?? 0);
+    for (const e of this.events.filter((x) => x.id > last)) this.deliver(stream, e);
+    this.streams.add(stream);
+    req.on('close', () => this.streams.delete(stream));
+  }
+
+  async post(path, req, res) {
+    const wire = await this.body(req);
+    const checked = this.verify(wire);
+    this.submissions.push({ path, wire, checked });
+    if (checked.error) return this.problem(res, 422, checked.error);
+    const env = wire.envelope;
+    const received = new Date().toISOString();
+    const leaf = this.leaf++;
+    const p = checked.payload;
+    let result = {};
+    const ackPath = /^\/alerts\/([^/]+)\/ack$/.exec(path);
+    if (ackPath && env.kind === 'alert.ack') {
+      const alert = this.data.alerts.find((a) => String(a.id) === String(p.alert_id));
+      if (!alert) return this.problem(res, 404, 'no such alert');
+      alert.acks = [...(alert.acks ?? []), { party: env.party, time: received }];
+      this.emit('alert_ack', [...alert.parties, 'duty_officer'], { alert_id: alert.id, party: env.party, time: received, leaf_index: leaf });
+      result = { alert_id: alert.id, acknowledged: received };
+    } else if (path === '/submissions' && env.kind === 'humanitarian.notify') {
+      const id = `${p.type}-${leaf}`;
+      const item = p.type === 'movement'
+        ? { ...p, id, owner: env.party, received_at: received, acknowledgments: [] }
+        : { ...p, id, owner: env.party, received_at: received, acknowledgments: [] };
+      (p.type === 'movement' ? this.data.movements : this.data.sites).push(item);
+      this.emit(p.type === 'movement' ? 'movement' : 'site', [env.party, ...(p.disclosure === 'sealed' ? [] : p.recipients)], item);
+      result = { id };
+    } else if (path === '/submissions' && env.kind === 'incident.report') {
+      const id = `inc-${leaf}`;
+      this.data.incidents.push({ ...p, id, geometry: p.location, classification: 'undetermined', status: 'reported', received_at: received });
+      this.emit('incident', ['us', 'ru', 'un', 'duty_officer', 'monitor'], { id });
+      result = { id };
+    } else if (path === '/submissions' && env.kind === 'humanitarian.ack') {
+      const list = p.type === 'movement' ? this.data.movements : this.data.sites;
+      const item = list.find((x) => x.id === p.notification_id);
+      if (!item) return this.problem(res, 404, 'no such notification');
+      item.acknowledgments.push({ party: env.party, at: received });
+      this.emit('acknowledgment', [item.owner, env.party], { notification_id: item.id, party: env.party });
+    } else {
+      return this.problem(res, 422, `unknown kind ${env.kind}`);
+    }
+    return this.send(res, 200, { leaf_index: leaf, received, kind: env.kind, result });
+  }
+
+  proxy(req, res) {
+    const upstream = httpRequest({ host: this.dashboard.hostname, port: this.dashboard.port, path: req.url, method: req.method, headers: req.headers }, (up) => {
+      res.writeHead(up.statusCode, up.headers);
+      up.pipe(res);
+    });
+    upstream.on('error', () => { res.writeHead(502); res.end(); });
+    req.pipe(upstream);
+  }
+}
+
+// ------------------------------------------------------------------ the browser
+
+/**
+ * Launches Chromium with a fresh profile and returns {context, page, problems, dispose}.
+ * `problems` collects failed requests, requests to any other origin, asset responses ≥ 400,
+ * and page errors, so a test can assert there were none.
+ */
+export async function openBrowser(baseUrl, { viewport = { width: 1400, height: 900 } } = {}) {
+  const userDataDir = mkdtempSync(join(tmpdir(), 'jic-chromium-'));
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport,
+  });
+  const page = context.pages()[0] ?? await context.newPage();
+  page.setDefaultTimeout(10000);
+  const origin = new URL(baseUrl).origin;
+  const problems = [];
+  page.on('requestfailed', (r) => {
+    // An SSE stream cut by navigation or page close is not a failure of the page.
+    if (!r.url().endsWith('/api/v1/events')) problems.push(`failed: ${r.url()} ${r.failure()?.errorText}`);
+  });
+  page.on('request', (r) => {
+    const u = r.url();
+    if (!u.startsWith(origin) && !u.startsWith('data:') && !u.startsWith('blob:')) problems.push(`external: ${u}`);
+  });
+  page.on('response', (r) => {
+    if (!r.url().includes('/api/') && r.status() >= 400) problems.push(`asset ${r.status()}: ${r.url()}`);
+    if (r.status() >= 500) problems.push(`server error ${r.status()}: ${r.url()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  return {
+    context, page, problems,
+    dispose: async () => { await context.close(); rmSync(userDataDir, { recursive: true, force: true }); },
+  };
+}
+
+/** Signs in with a token through the page's own dialog. */
+export async function signIn(page, token) {
+  await page.click('#signin-button');
+  await page.fill('#signin-token', token);
+  await page.click('#signin-form button[type=submit]');
+  await page.waitForFunction(() => document.body.dataset.loaded === 'true');
+}
+
+/** Loads a signing key through the key dialog (pasted, as a user may). */
+export async function loadKey(page, skey, party) {
+  await page.click('#key-button');
+  await page.fill('#key-text', skey);
+  await page.fill('#key-party', party);
+  await page.click('#key-form button[type=submit]');
+  try {
+    await page.waitForFunction(() => document.body.dataset.key === 'loaded');
+  } catch (e) {
+    const dialogs = await page.$$eval('dialog[open]', (ds) => ds.map((d) => d.id));
+    throw new Error(`${e.message}; key error: ${JSON.stringify(await page.textContent('#key-error'))}; open dialogs: ${dialogs}; key status: ${await page.textContent('#key-status')}`);
+  }
+}
+
+export function layerCount(page, id) {
+  return page.$eval(`li[data-layer="${id}"]`, (li) => Number(li.dataset.count));
+}
+
+/** Waits until the submit status matches `pattern`; on timeout, says what it showed instead. */
+export async function waitForStatus(page, pattern) {
+  try {
+    await page.waitForFunction((source) => new RegExp(source).test(document.querySelector('#submit-status').textContent), pattern.source);
+  } catch (e) {
+    const dialogs = await page.$$eval('dialog[open]', (ds) => ds.map((d) => d.id));
+    throw new Error(`${e.message}; status: ${JSON.stringify(await page.textContent('#submit-status'))}; open dialogs: ${dialogs}; errors: ${await page.textContent('#incident-error')}|${await page.textContent('#notify-error')}|${await page.textContent('#key-error')}`);
+  }
+}
