@@ -192,7 +192,7 @@ fn intersections(rings: &[Vec<Coord<f64>>], well_formed: &[bool]) -> Vec<Polygon
     }
     let tree = RTree::bulk_load(segments.clone());
     let mut found = Vec::new();
-    for seg in &segments {
+    'search: for seg in &segments {
         let (ring_a, a) = seg.data;
         let env = AABB::from_corners(seg.geom().lower(), seg.geom().upper());
         for other in tree.locate_in_envelope_intersecting(&env) {
@@ -229,7 +229,7 @@ fn intersections(rings: &[Vec<Coord<f64>>], well_formed: &[bool]) -> Vec<Polygon
                 at,
             });
             if found.len() >= MAX_INTERSECTIONS_REPORTED {
-                return found;
+                break 'search;
             }
         }
     }
@@ -292,6 +292,49 @@ mod tests {
             })
             .collect();
         assert_eq!(names, expected);
+    }
+
+    /// Every intersecting segment pair by testing all pairs: the oracle for the R-tree search.
+    fn brute_force_pairs(positions: &[Coord<f64>]) -> Vec<(usize, usize)> {
+        let n = positions.len() - 1;
+        let mut pairs = Vec::new();
+        for a in 0..n {
+            for b in a + 1..n {
+                let la = Line::new(positions[a], positions[a + 1]);
+                let lb = Line::new(positions[b], positions[b + 1]);
+                let Some(hit) = line_intersection(la, lb) else {
+                    continue;
+                };
+                let neighbours = consecutive(n, a, b);
+                let overlap = matches!(hit, LineIntersection::Collinear { intersection } if intersection.start != intersection.end);
+                if !neighbours || overlap {
+                    pairs.push((a, b));
+                }
+            }
+        }
+        pairs
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn intersections_agree_with_brute_force(points in proptest::collection::vec((0..20i32, 0..20i32), 3..12)) {
+            // Integer grid coordinates make touching and collinear cases common.
+            let mut positions: Vec<Coord<f64>> = points.iter().map(|&(x, y)| coord! { x: f64::from(x), y: f64::from(y) }).collect();
+            positions.push(positions[0]);
+            let expected = brute_force_pairs(&positions);
+            let found: Vec<(usize, usize)> = check_polygon(&[positions])
+                .into_iter()
+                .filter_map(|p| match p {
+                    PolygonProblem::SelfIntersection { segment_a, segment_b, .. } => Some((segment_a, segment_b)),
+                    _ => None,
+                })
+                .collect();
+            if expected.len() <= MAX_INTERSECTIONS_REPORTED {
+                proptest::prop_assert_eq!(found, expected);
+            } else {
+                proptest::prop_assert_eq!(found.len(), MAX_INTERSECTIONS_REPORTED);
+            }
+        }
     }
 
     const CCW: &[(f64, f64)] = &[(0.0, 0.0), (1.0, 0.0), (1.0, 1.0), (0.0, 1.0), (0.0, 0.0)];
