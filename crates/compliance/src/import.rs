@@ -585,15 +585,20 @@ impl Mapping {
             let Ok(bdt) = strtime::parse(fmt, d) else {
                 continue;
             };
+            // A format without an hour gives a date, even though jiff would default the time
+            // to midnight: a date-only row means "some time that day".
+            if bdt.hour().is_none() {
+                if let Ok(day) = bdt.to_date() {
+                    return whole_day_or_time(day, parsed_time, &tz);
+                }
+                continue;
+            }
             if let Ok(ts) = bdt.to_timestamp() {
                 return Ok(Occurrence::at(ts));
             }
             if let Ok(dt) = bdt.to_datetime() {
                 let ts = dt.to_zoned(tz).map_err(|e| e.to_string())?.timestamp();
                 return Ok(Occurrence::at(ts));
-            }
-            if let Ok(day) = bdt.to_date() {
-                return whole_day_or_time(day, parsed_time, &tz);
             }
         }
         Err(format!(
@@ -698,6 +703,7 @@ pub fn import_csv(
         rejected: Vec::new(),
     };
     let mut record = csv::StringRecord::new();
+    let mut seen: BTreeMap<String, u64> = BTreeMap::new();
     loop {
         let line = reader.position().line();
         match reader.read_record(&mut record) {
@@ -850,8 +856,21 @@ pub fn import_csv(
             evidence: Vec::new(),
             external_id: Some(format!("csv:{sha_prefix}:{row_key}")),
         };
+        if let Some(first) = seen.get(&report.id) {
+            outcome.rejected.push(RejectedRow {
+                line,
+                reasons: vec![format!(
+                    "id `{}` repeats the row on line {first}",
+                    report.id
+                )],
+            });
+            continue;
+        }
         match report.validate(Some(agreement)) {
-            Ok(()) => outcome.accepted.push(AcceptedRow { line, report }),
+            Ok(()) => {
+                seen.insert(report.id.clone(), line);
+                outcome.accepted.push(AcceptedRow { line, report });
+            }
             Err(crate::Error::Invalid { problems, .. }) => outcome.rejected.push(RejectedRow {
                 line,
                 reasons: problems,

@@ -90,6 +90,17 @@ impl Projection {
     }
 }
 
+/// An instant as local time at the report's offset, to the minute (`2016-09-19 19:10`).
+fn local(r: &SituationReport, t: jiff::Timestamp) -> String {
+    match jiff::tz::Offset::from_seconds(r.utc_offset_seconds) {
+        Ok(o) => t
+            .to_zoned(jiff::tz::TimeZone::fixed(o))
+            .strftime("%Y-%m-%d %H:%M")
+            .to_string(),
+        Err(_) => t.to_string(),
+    }
+}
+
 fn outcome_colour(o: Outcome) -> &'static str {
     match o {
         Outcome::Violation => "#c62828",
@@ -128,7 +139,7 @@ fn map_svg(r: &SituationReport) -> String {
     let mut s = String::new();
     let _ = write!(
         s,
-        r##"<svg id="map" class="map" role="img" aria-label="Map of the day's incidents and alerts" viewBox="0 0 {width:.0} {height:.0}" xmlns="http://www.w3.org/2000/svg"><title>Incidents and alerts, {}</title><rect width="100%" height="100%" fill="#eef3f7"/>"##,
+        r##"<svg id="map" class="map" role="img" aria-label="Map of the day's incidents and alerts" viewBox="0 0 {width:.0} {height:.0}"><title>Incidents and alerts, {}</title><rect width="100%" height="100%" fill="#eef3f7"/>"##,
         r.day
     );
     for ring in &rings {
@@ -227,7 +238,7 @@ fn series_svg(r: &SituationReport) -> String {
     let plot_h = h - bottom - 10.0;
     let bw = (w - left - 10.0) / SERIES_DAYS as f64;
     let mut s = format!(
-        r##"<svg id="series-chart" class="chart" role="img" aria-label="Verified violations and calm days over 14 days" viewBox="0 0 {w:.0} {h:.0}" xmlns="http://www.w3.org/2000/svg"><title>Verified violations per day and calm days</title>"##
+        r##"<svg id="series-chart" class="chart" role="img" aria-label="Verified violations and calm days over 14 days" viewBox="0 0 {w:.0} {h:.0}"><title>Verified violations per day and calm days</title>"##
     );
     for (k, d) in r.series.iter().enumerate() {
         let x = left + bw * k as f64;
@@ -304,7 +315,7 @@ fn category_svg(r: &SituationReport) -> String {
         .unwrap_or(0)
         .max(1);
     let mut s = format!(
-        r##"<svg id="category-chart" class="chart" role="img" aria-label="Incidents per category" viewBox="0 0 {w:.0} {h:.0}" xmlns="http://www.w3.org/2000/svg"><title>Incidents per category</title>"##
+        r##"<svg id="category-chart" class="chart" role="img" aria-label="Incidents per category" viewBox="0 0 {w:.0} {h:.0}"><title>Incidents per category</title>"##
     );
     if r.by_category.is_empty() {
         s.push_str(
@@ -313,8 +324,8 @@ fn category_svg(r: &SituationReport) -> String {
     }
     for (k, c) in r.by_category.iter().enumerate() {
         let y = 5.0 + row_h * k as f64;
-        let full = (w - label_w - 40.0) * f64::from(c.incidents) / f64::from(max);
-        let viol = (w - label_w - 40.0) * f64::from(c.violations) / f64::from(max);
+        let full = (w - label_w - 150.0) * f64::from(c.incidents) / f64::from(max);
+        let viol = (w - label_w - 150.0) * f64::from(c.violations) / f64::from(max);
         let _ = write!(
             s,
             r##"<text x="{:.0}" y="{:.1}" font-size="11" text-anchor="end">{}</text><rect class="bar" x="{label_w}" y="{y:.1}" width="{full:.1}" height="{:.1}" fill="#90a4ae"/><rect x="{label_w}" y="{y:.1}" width="{viol:.1}" height="{:.1}" fill="#c62828"/><text x="{:.1}" y="{:.1}" font-size="11">{} ({} violation(s))</text>"##,
@@ -444,7 +455,11 @@ pub fn render_html(r: &SituationReport) -> String {
     }
     h.push_str("</tbody></table></section>");
 
-    h.push_str("<section id=\"incidents\"><h2>Incidents</h2><table><thead><tr><th>Id</th><th>Time</th><th>Category</th><th>Alleged actor</th><th>Place</th><th>Killed</th><th>Status</th><th>Classification</th></tr></thead><tbody>");
+    let _ = write!(
+        h,
+        "<section id=\"incidents\"><h2>Incidents</h2><table><thead><tr><th>Id</th><th>Time (UTC{})</th><th>Category</th><th>Alleged actor</th><th>Place</th><th>Killed</th><th>Status</th><th>Classification</th></tr></thead><tbody>",
+        escape(&r.utc_offset)
+    );
     if r.incidents.is_empty() {
         h.push_str("<tr><td colspan=\"8\">No incidents recorded for this day.</td></tr>");
     }
@@ -460,7 +475,7 @@ pub fn render_html(r: &SituationReport) -> String {
             h,
             "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}{:.4}, {:.4} ±{:.0} m</td><td class=\"num\">{}</td><td>{}</td><td><span class=\"outcome-{}\">{}</span>{}<br><small>{}</small></td></tr>",
             escape(&i.id),
-            i.at,
+            local(r, i.at),
             i.category,
             escape(&i.actor),
             i.place
@@ -494,7 +509,7 @@ pub fn render_html(r: &SituationReport) -> String {
                 h,
                 "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td></tr>",
                 escape(&a.id),
-                a.at,
+                local(r, a.at),
                 escape(&a.kind),
                 escape(&a.summary)
             );
@@ -514,7 +529,7 @@ pub fn render_html(r: &SituationReport) -> String {
             let late: Vec<String> = n
                 .late
                 .iter()
-                .map(|a| format!("{} ({})", escape(&a.party), a.at))
+                .map(|a| format!("{} ({})", escape(&a.party), local(r, a.at)))
                 .collect();
             let _ = write!(
                 h,
@@ -522,8 +537,8 @@ pub fn render_html(r: &SituationReport) -> String {
                 escape(&n.notification.kind),
                 escape(&n.notification.id),
                 escape(&n.notification.name),
-                n.notification.notified_at,
-                n.notification.deadline,
+                local(r, n.notification.notified_at),
+                local(r, n.notification.deadline),
                 escape(&n.on_time.join(", ")),
                 late.join(", "),
                 escape(&n.overdue.join(", ")),

@@ -181,8 +181,10 @@ pub struct SituationReport {
     pub day_start: Timestamp,
     /// The next day's first instant.
     pub day_end: Timestamp,
-    /// The day's UTC offset (e.g. `+03:00`).
+    /// The day's UTC offset (e.g. `+03`).
     pub utc_offset: String,
+    /// The same, in seconds east of UTC.
+    pub utc_offset_seconds: i32,
     /// When the report was produced (the cut-off for acknowledgments).
     pub generated_at: Timestamp,
     /// The agreement.
@@ -388,6 +390,7 @@ impl SituationReport {
             day_start,
             day_end,
             utc_offset: offset.to_string(),
+            utc_offset_seconds: offset.seconds(),
             generated_at: inputs.generated_at,
             agreement: AgreementRef {
                 id: terms.meta.id.clone(),

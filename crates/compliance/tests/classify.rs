@@ -12,6 +12,7 @@ use jic_compliance::{
 };
 
 /// What a case expects: the outcome, the deciding rules, and which unknowns are reported.
+#[derive(Clone, Copy)]
 struct Expect {
     outcome: Outcome,
     rules: &'static [&'static str],
