@@ -2,6 +2,11 @@
 //! restart, every submission that was answered 2xx is in the store and the log, and `jic log
 //! verify` audits the whole log successfully.
 
+#![allow(
+    clippy::unwrap_used,
+    reason = "test helpers fail loudly on unexpected errors"
+)]
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};

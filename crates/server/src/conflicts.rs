@@ -153,7 +153,7 @@ pub fn first_conflict(a: &[Waypoint], b: &[Waypoint], r_m: f64, h_m: f64) -> Opt
         };
         let s_in = h_in.max(v_in).max(0.0);
         let s_out = h_out.min(v_out).min(dur);
-        if s_in > s_out || (s_in == s_out && dur > 0.0) {
+        if s_in > s_out || (dur > 0.0 && s_in >= s_out) {
             continue;
         }
         // The closest horizontal approach within [s_in, s_out].

@@ -188,7 +188,7 @@ pub fn json_rejection(rejection: &JsonRejection) -> ApiError {
             "send the body as JSON with `Content-Type: application/json`".to_owned(),
         ),
         JsonRejection::JsonSyntaxError(e) => ApiError::BadRequest(format!("malformed JSON: {e}")),
-        JsonRejection::JsonDataError(e) => ApiError::Unprocessable(format!("{}", e.body_text())),
+        JsonRejection::JsonDataError(e) => ApiError::Unprocessable(e.body_text()),
         JsonRejection::BytesRejection(e) => {
             if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
                 ApiError::TooLarge("the body exceeds the size limit".to_owned())

@@ -45,6 +45,7 @@ use crate::submit::{Accepted, KindHandler, Receipt};
 /// body limit, and every bare error rewritten as problem+json.
 pub fn router(state: AppState) -> Router {
     let config = state.config().clone();
+    let log = state.log().clone();
     let api = Router::new()
         .route("/api/v1/health", get(health))
         .route("/api/v1/openapi.json", get(openapi_json))
@@ -76,8 +77,8 @@ pub fn router(state: AppState) -> Router {
         .method_not_allowed_fallback(|| async {
             ApiError::MethodNotAllowed("this method is not allowed on this path".to_owned())
         })
-        .with_state(state.clone())
-        .merge(crate::log_routes::router(state.log().clone()));
+        .with_state(state)
+        .merge(crate::log_routes::router(log));
 
     let middleware = ServiceBuilder::new()
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))

@@ -184,13 +184,14 @@ impl<'a> ApplyCtx<'a> {
     /// `decision` table. Returns its leaf index. The body is public: never put restricted
     /// content in it.
     pub fn record(&mut self, kind: &str, body: Value) -> Result<u64, ApiError> {
-        let entry = LogEntry::record(kind, self.now, body.clone());
+        let body_json = body.to_string();
+        let entry = LogEntry::record(kind, self.now, body);
         let bytes = entry
             .to_bytes()
             .map_err(|e| ApiError::Internal(format!("decision {kind} cannot be logged: {e}")))?;
         let index = self.append(&bytes)?;
         self.tx
-            .insert_decision(index, kind, &self.now.to_string(), &body.to_string())?;
+            .insert_decision(index, kind, &self.now.to_string(), &body_json)?;
         Ok(index)
     }
 

@@ -3,6 +3,11 @@
 //! need-to-know per role, live events with reconnect, and a scan of the whole log for the
 //! plaintext of restricted submissions.
 
+#![allow(
+    clippy::unwrap_used,
+    reason = "test helpers fail loudly on unexpected errors"
+)]
+
 use std::path::PathBuf;
 use std::sync::Arc;
 
