@@ -1,0 +1,376 @@
+//! The replay's final summary, built only from what the server answered: receipts, refusals,
+//! the alerts it raised, the live events the watchers saw, and the reads the manifest names.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use serde_json::Value;
+
+use crate::replay::{Outcome, ReplayLog, Speed, Status};
+use crate::scenario::{Provenance, Scenario, SummaryQuery};
+
+/// Everything the summary prints.
+#[derive(Debug, Clone)]
+pub struct Summary {
+    /// The text, ready to print.
+    pub text: String,
+    /// Accepted submissions.
+    pub accepted: usize,
+    /// Refused submissions.
+    pub rejected: usize,
+    /// Events not sent.
+    pub skipped: usize,
+}
+
+/// What the summary reads from the server after the replay.
+#[derive(Debug, Clone, Default)]
+pub struct Reads {
+    /// Every alert, as the joint cell sees them (`GET /api/v1/alerts`), if readable.
+    pub alerts: Option<Vec<Value>>,
+    /// The manifest's queries and their answers.
+    pub queries: Vec<(SummaryQuery, Result<Value, String>)>,
+}
+
+/// Builds the summary.
+pub fn summarize(scenario: &Scenario, log: &ReplayLog, reads: &Reads, speed: Speed) -> Summary {
+    let mut out = String::new();
+    let meta = &scenario.manifest.scenario;
+    let _ = writeln!(out, "{} ({})", meta.title, meta.id);
+    let pace = match speed {
+        Speed::Max => "at maximum speed".to_owned(),
+        Speed::Factor(f) => format!("at {f}× real time"),
+    };
+    let _ = writeln!(
+        out,
+        "Replayed {} → {} (UTC{}) in {:.1} s {pace}.",
+        scenario.local(scenario.start),
+        scenario.local(log.reached),
+        meta.utc_offset,
+        log.elapsed.as_secs_f64()
+    );
+
+    // Counts per kind.
+    let mut per_kind: BTreeMap<&str, [usize; 3]> = BTreeMap::new();
+    let (mut accepted, mut rejected, mut skipped) = (0, 0, 0);
+    for o in &log.outcomes {
+        let slot = match &o.status {
+            Status::Note => continue,
+            Status::Accepted(_) => {
+                accepted += 1;
+                0
+            }
+            Status::Rejected { .. } => {
+                rejected += 1;
+                1
+            }
+            Status::Skipped(_) => {
+                skipped += 1;
+                2
+            }
+        };
+        per_kind.entry(o.event.kind.as_str()).or_default()[slot] += 1;
+    }
+    let restricted = log
+        .outcomes
+        .iter()
+        .filter(|o| o.restricted && matches!(o.status, Status::Accepted(_)))
+        .count();
+    let _ = writeln!(
+        out,
+        "\nSubmissions: {accepted} accepted ({restricted} of them logged as commitments only), \
+         {rejected} refused, {skipped} not sent."
+    );
+    for (kind, [a, r, s]) in &per_kind {
+        let mut line = format!("  {kind:<28} {a:>5} accepted");
+        if *r > 0 {
+            let _ = write!(line, ", {r} refused");
+        }
+        if *s > 0 {
+            let _ = write!(line, ", {s} skipped");
+        }
+        let _ = writeln!(out, "{line}");
+    }
+    if !log.unsupported.is_empty() {
+        let kinds: Vec<&str> = log.unsupported.iter().map(String::as_str).collect();
+        let _ = writeln!(
+            out,
+            "  skipped: kind not supported by this server: {}",
+            kinds.join(", ")
+        );
+    }
+    let refusals: Vec<&Outcome> = log
+        .outcomes
+        .iter()
+        .filter(|o| matches!(o.status, Status::Rejected { .. }))
+        .collect();
+    for o in refusals.iter().take(5) {
+        if let Status::Rejected { status, detail } = &o.status {
+            let _ = writeln!(
+                out,
+                "  refused {} {} ({}): {status} {}",
+                o.event.kind,
+                scenario.local(o.event.at),
+                o.event.origin,
+                clip(detail, 140)
+            );
+        }
+    }
+    if refusals.len() > 5 {
+        let _ = writeln!(out, "  … and {} more refusals", refusals.len() - 5);
+    }
+
+    if let Some(alerts) = &reads.alerts {
+        let mut by_kind: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+        for a in alerts {
+            let kind = a
+                .get("kind")
+                .and_then(Value::as_str)
+                .unwrap_or("?")
+                .to_owned();
+            let acked = a
+                .get("acks")
+                .and_then(Value::as_array)
+                .is_some_and(|x| !x.is_empty());
+            let e = by_kind.entry(kind).or_default();
+            e.0 += 1;
+            e.1 += usize::from(acked);
+        }
+        let parts: Vec<String> = by_kind
+            .iter()
+            .map(|(k, (n, acked))| format!("{k} {n} ({acked} acknowledged)"))
+            .collect();
+        let _ = writeln!(
+            out,
+            "\nAlerts jic raised: {}.",
+            if parts.is_empty() {
+                "none".to_owned()
+            } else {
+                parts.join(", ")
+            }
+        );
+    }
+
+    let _ = writeln!(out, "\nWhat jic flagged, and when (local time):");
+    for o in log.outcomes.iter().filter(|o| o.event.report) {
+        let who = o.event.cell.as_deref().unwrap_or("—");
+        let title = o
+            .event
+            .title
+            .clone()
+            .unwrap_or_else(|| o.event.kind.clone());
+        let _ = writeln!(out, "  {}  {who}: {title}", scenario.local(o.event.at));
+        match &o.status {
+            Status::Note => {}
+            Status::Accepted(receipt) => {
+                let leaf = receipt.get("leaf_index").and_then(Value::as_u64);
+                let digest = receipt.get("result").map(digest).unwrap_or_default();
+                let _ = writeln!(
+                    out,
+                    "      jic: {} leaf {}{}",
+                    o.event.kind,
+                    leaf.map_or("?".to_owned(), |l| l.to_string()),
+                    if digest.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" — {digest}")
+                    }
+                );
+                for line in reach(o, log, leaf) {
+                    let _ = writeln!(out, "      {line}");
+                }
+            }
+            Status::Rejected { status, detail } => {
+                let _ = writeln!(
+                    out,
+                    "      jic refused it ({status}): {}",
+                    clip(detail, 200)
+                );
+            }
+            Status::Skipped(why) => {
+                let _ = writeln!(out, "      skipped: {why}");
+            }
+        }
+        if let Some(compare) = &o.event.compare {
+            let _ = writeln!(out, "      2016: {compare}");
+        }
+        if let Provenance::Fact { source, confidence } = &o.event.provenance {
+            let _ = writeln!(out, "      source: {source} [{confidence}]");
+        }
+    }
+
+    // The air-safety plane after a suspension of the implementation plane.
+    if let Some(suspension) = log
+        .outcomes
+        .iter()
+        .find(|o| o.event.kind.ends_with(".suspend") || o.event.kind.ends_with("suspension"))
+    {
+        let after: Vec<&Outcome> = log
+            .outcomes
+            .iter()
+            .filter(|o| o.event.at > suspension.event.at && matches!(o.status, Status::Accepted(_)))
+            .collect();
+        let plans = after
+            .iter()
+            .filter(|o| o.event.kind.starts_with("air_operation."))
+            .count();
+        let tracks = after
+            .iter()
+            .filter(|o| o.event.kind == "tracks.batch")
+            .count();
+        let conflicts: usize = after
+            .iter()
+            .filter_map(|o| match &o.status {
+                Status::Accepted(r) => r
+                    .pointer("/result/conflicts")
+                    .and_then(Value::as_array)
+                    .map(Vec::len),
+                _ => None,
+            })
+            .sum();
+        let state = match &suspension.status {
+            Status::Accepted(_) => "accepted",
+            Status::Skipped(_) => "not sent (kind not supported by this server)",
+            Status::Rejected { .. } => "refused",
+            Status::Note => "narrated",
+        };
+        let _ = writeln!(
+            out,
+            "\nAfter the suspension ({}, {state}): {plans} flight plans filed and probed ({conflicts} \
+             conflicts found), {tracks} track batches ingested — the air-safety plane kept running.",
+            scenario.local(suspension.event.at)
+        );
+    }
+
+    for (q, answer) in &reads.queries {
+        let _ = writeln!(out, "\n{}:", q.title);
+        match answer {
+            Ok(v) => {
+                let _ = writeln!(out, "  {}", clip(&digest(v), 400));
+            }
+            Err(e) => {
+                let _ = writeln!(out, "  not available: {}", clip(e, 200));
+            }
+        }
+        if let Some(explain) = &q.explain {
+            let _ = writeln!(out, "  {explain}");
+        }
+    }
+    Summary {
+        text: out,
+        accepted,
+        rejected,
+        skipped,
+    }
+}
+
+/// How fast the news of a submission reached the other watched members' live feeds.
+fn reach(o: &Outcome, log: &ReplayLog, leaf: Option<u64>) -> Vec<String> {
+    let (Some(sent), Some(leaf)) = (o.sent, leaf) else {
+        return Vec::new();
+    };
+    let mut firsts: BTreeMap<&str, std::time::Duration> = BTreeMap::new();
+    for s in &log.seen {
+        if Some(s.member.as_str()) == o.event.cell.as_deref() || s.arrived < sent {
+            continue;
+        }
+        let hit = s.data.get("leaf_index").and_then(Value::as_u64) == Some(leaf);
+        if hit {
+            firsts.entry(s.member.as_str()).or_insert(s.arrived - sent);
+        }
+    }
+    firsts
+        .into_iter()
+        .map(|(m, d)| {
+            format!(
+                "reached the {m} cell's live feed {} ms after it was sent",
+                d.as_millis()
+            )
+        })
+        .collect()
+}
+
+/// A short, readable rendering of a server answer.
+pub fn digest(v: &Value) -> String {
+    // Plan conflicts found on filing: who with, when separation is first lost, how close.
+    if let Some(conflicts) = v.get("conflicts").and_then(Value::as_array)
+        && !conflicts.is_empty()
+    {
+        let parts: Vec<String> = conflicts
+            .iter()
+            .map(|c| {
+                let with = c
+                    .pointer("/with/party")
+                    .and_then(Value::as_str)
+                    .unwrap_or("?");
+                let op = c
+                    .pointer("/with/operation")
+                    .and_then(Value::as_str)
+                    .unwrap_or("?");
+                let when = c
+                    .pointer("/detail/first_loss")
+                    .and_then(Value::as_str)
+                    .unwrap_or("?");
+                let nm = c
+                    .pointer("/detail/min_horizontal_nm")
+                    .and_then(Value::as_f64)
+                    .unwrap_or(f64::NAN);
+                format!(
+                    "conflict with {with} {op}: separation lost from {when}, closest {nm:.1} nm"
+                )
+            })
+            .collect();
+        return format!(
+            "{} — alert raised to both cells and the JIC",
+            parts.join("; ")
+        );
+    }
+    match v {
+        Value::Object(m) if m.is_empty() => String::new(),
+        Value::Object(m) => {
+            let mut parts = Vec::new();
+            for (k, v) in m {
+                let s = match v {
+                    Value::Array(a) if a.is_empty() => "none".to_owned(),
+                    Value::Array(a) if a.len() > 3 => format!("[{} items]", a.len()),
+                    Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                parts.push(format!("{k}: {}", clip(&s, 160)));
+            }
+            parts.join("; ")
+        }
+        Value::Array(a) => format!("{} items", a.len()),
+        other => other.to_string(),
+    }
+}
+
+fn clip(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_owned()
+    } else {
+        let cut: String = s.chars().take(n).collect();
+        format!("{cut}…")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn digests_are_short_and_readable() {
+        assert_eq!(
+            digest(&json!({"verdict": "conflict", "findings": []})),
+            "findings: none; verdict: conflict"
+        );
+        assert_eq!(digest(&json!({"items": [1, 2, 3, 4]})), "items: [4 items]");
+        let c = json!({"conflicts": [{"with": {"party": "us", "operation": "OP-1"},
+                        "detail": {"first_loss": "2016-09-17T12:42:26Z", "min_horizontal_nm": 3.64}}]});
+        assert!(digest(&c).starts_with(
+            "conflict with us OP-1: separation lost from 2016-09-17T12:42:26Z, closest 3.6 nm"
+        ));
+        assert_eq!(digest(&json!({})), "");
+        assert_eq!(clip("abcdef", 3), "abc…");
+    }
+}
