@@ -73,6 +73,11 @@ test('signed in as the duty officer, every layer renders the demo data with its 
     assert.equal(await page.$$eval('#alert-list li', (ls) => ls.length), 1);
     assert.equal(await page.getAttribute('#connection', 'data-state'), 'connected');
     await page.screenshot({ path: SHOTS + 'overview.png' });
+    // Aleppo up close: control zones by status (the disputed one hatched), the Castello Road
+    // route and its withdrawal areas, shared sites with their precision circles.
+    await page.evaluate(() => window.jic.map.setView([36.215, 37.13], 12, { animate: false }));
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: SHOTS + 'zones-aleppo.png' });
     assert.deepEqual(problems, []);
   } finally {
     await dispose();
@@ -133,7 +138,7 @@ test('a humanitarian site drawn on the map is signed, submitted as a commitment,
     await loadKey(page, KEYS.un.skey, 'un');
     const sitesBefore = await layerCount(page, 'sites');
     await page.click('#notify-button');
-    await page.fill('#notify-name', 'Warehouse Idlib (test)');
+    await page.fill('#notify-name', 'warehouse-idlib-test');
     await page.selectOption('#notify-category', 'warehouse');
     await page.fill('#notify-recipients', 'us, ru');
     await page.click('#notify-draw');
@@ -146,18 +151,20 @@ test('a humanitarian site drawn on the map is signed, submitted as a commitment,
     await page.screenshot({ path: SHOTS + 'notification-form.png' });
     await page.click('#notify-form button[type=submit]');
     await page.waitForSelector('#confirm-dialog[open]');
-    assert.match(await page.textContent('#confirm-summary'), /Warehouse Idlib/);
+    assert.match(await page.textContent('#confirm-summary'), /warehouse-idlib-test/);
     await page.click('#confirm-sign');
     await waitForStatus(page, /Accepted: log entry #/);
     const filed = api.submissions.at(-1);
     assert.equal(filed.checked.error, undefined, filed.checked.error);
-    assert.equal(filed.wire.envelope.kind, 'humanitarian.notify');
+    assert.equal(filed.wire.envelope.kind, 'humanitarian.site');
     assert.equal(filed.wire.envelope.payload, undefined, 'coordinates must not be inside the signed, logged envelope');
     assert.ok(filed.wire.envelope.payload_commitment);
     assert.equal(filed.wire.payload.geometry.type, 'Point');
     await page.waitForFunction((n) => Number(document.querySelector('li[data-layer="sites"]').dataset.count) === n + 1, sitesBefore);
     // The server's view (after the reload) holds the new site with its id.
-    await page.waitForFunction(() => [...window.jic.state.features.sites.keys()].some((k) => /^site-\d+$/.test(k)));
+    assert.deepEqual(Object.keys(filed.wire.payload).sort(), ['category', 'disclosure', 'geometry', 'id', 'precision_m', 'recipients', 'valid_from', 'valid_until']);
+    // The server's view (after the reload) holds the new site.
+    await page.waitForFunction(() => window.jic.state.features.sites.get('warehouse-idlib-test')?.properties.received);
     assert.deepEqual(problems, []);
   } finally {
     await dispose();
@@ -180,9 +187,38 @@ test('an incident report is filed from the form with a location typed by keyboar
     await waitForStatus(page, /Accepted/);
     const filed = api.submissions.at(-1);
     assert.equal(filed.wire.envelope.kind, 'incident.report');
-    assert.deepEqual(filed.wire.envelope.payload.location.coordinates, [36.96775, 36.151583]);
-    assert.deepEqual(filed.wire.envelope.payload.casualties.killed, { min: 10, max: 20 });
+    const report = filed.wire.envelope.payload;
+    assert.deepEqual(report.location, { lat: 36.151583, lon: 36.96775, uncertainty_m: 500 });
+    assert.equal(report.reporter, 'un');
+    assert.deepEqual(report.actor, { kind: 'unknown' });
+    assert.equal(report.casualties.killed_min, 10);
+    assert.equal(report.casualties.killed_max, 20);
+    assert.match(report.occurred.from, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     await page.waitForFunction((n) => Number(document.querySelector('li[data-layer="incidents"]').dataset.count) === n + 1, before);
+    assert.deepEqual(problems, []);
+  } finally {
+    await dispose();
+  }
+});
+
+test('a recipient party acknowledges a notified site from its popup, and the receipt shows', async () => {
+  const { page, problems, dispose } = await open('tok-ru');
+  try {
+    await loadKey(page, KEYS.ru.skey, 'ru');
+    await page.evaluate(() => {
+      const f = window.jic.state.features.sites.get('site-sarc-warehouse');
+      window.jic.map.setView([f.geometry.coordinates[1], f.geometry.coordinates[0]], 12);
+    });
+    await page.evaluate(() => {
+      window.jic.map.eachLayer((l) => { if (l.feature?.id === 'site-sarc-warehouse') l.openPopup?.() ?? l.eachLayer?.((x) => x.openPopup()); });
+    });
+    await page.click('.leaflet-popup button[data-ack="site"]');
+    await page.click('#confirm-sign');
+    await waitForStatus(page, /Accepted/);
+    const ack = api.submissions.at(-1);
+    assert.equal(ack.checked.error, undefined, ack.checked.error);
+    assert.deepEqual(ack.wire.envelope.payload, { notification: 'site-sarc-warehouse', version: 1 });
+    await page.waitForFunction(() => (window.jic.state.features.sites.get('site-sarc-warehouse').properties.acknowledgments ?? []).some((a) => a.party === 'ru'));
     assert.deepEqual(problems, []);
   } finally {
     await dispose();

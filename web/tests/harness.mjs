@@ -65,7 +65,7 @@ export const TOKENS = {
   'tok-monitor': { role: 'monitor', party: 'monitors' },
 };
 
-const RESTRICTED = new Set(['humanitarian.notify', 'air_operation.file']);
+const RESTRICTED = new Set(['humanitarian.site', 'humanitarian.movement', 'air_operation.file']);
 
 export class MockApi {
   constructor(dashboardUrl, keys) {
@@ -227,25 +227,33 @@ export class MockApi {
       alert.acks = [...(alert.acks ?? []), { party: env.party, time: received }];
       this.emit('alert_ack', [...alert.parties, 'duty_officer'], { alert_id: alert.id, party: env.party, time: received, leaf_index: leaf });
       result = { alert_id: alert.id, acknowledged: received };
-    } else if (path === '/submissions' && env.kind === 'humanitarian.notify') {
-      const id = `${p.type}-${leaf}`;
-      const item = p.type === 'movement'
-        ? { ...p, id, owner: env.party, received_at: received, acknowledgments: [] }
-        : { ...p, id, owner: env.party, received_at: received, acknowledgments: [] };
-      (p.type === 'movement' ? this.data.movements : this.data.sites).push(item);
-      this.emit(p.type === 'movement' ? 'movement' : 'site', [env.party, ...(p.disclosure === 'sealed' ? [] : p.recipients)], item);
-      result = { id };
+    } else if (path === '/submissions' && (env.kind === 'humanitarian.site' || env.kind === 'humanitarian.movement')) {
+      // As jic_protect::wire: unknown fields are refused.
+      const allowed = env.kind === 'humanitarian.site'
+        ? ['id', 'category', 'geometry', 'precision_m', 'recipients', 'valid_from', 'valid_until', 'disclosure']
+        : ['id', 'route', 'window', 'schedule', 'vehicles', 'markings', 'recipients'];
+      const unknown = Object.keys(p).filter((k) => !allowed.includes(k));
+      if (unknown.length) return this.problem(res, 422, `unknown fields ${unknown}`);
+      const kind = env.kind === 'humanitarian.site' ? 'site' : 'movement';
+      const item = { ...p, notification: p.id, version: 1, kind, owner: env.party, notifier: env.party, received: received, acknowledgments: [] };
+      (kind === 'movement' ? this.data.movements : this.data.sites).push(item);
+      const decision = { decision: 'notified', notification: p.id, version: 1, ack_deadline: received, recipients: p.recipients };
+      if (p.disclosure !== 'sealed') {
+        this.emit('humanitarian.notification', p.recipients, { ...decision, kind, disclosure: p.disclosure ?? 'shared', geometry: p.geometry ?? null, ...(kind === 'movement' ? { route: p.route, window: p.window, vehicles: p.vehicles, markings: p.markings } : {}) });
+      }
+      this.emit('humanitarian.notification', [env.party, 'duty_officer', 'monitor'], decision);
+      result = { decisions: [decision] };
     } else if (path === '/submissions' && env.kind === 'incident.report') {
-      const id = `inc-${leaf}`;
-      this.data.incidents.push({ ...p, id, geometry: p.location, classification: 'undetermined', status: 'reported', received_at: received });
-      this.emit('incident', ['us', 'ru', 'un', 'duty_officer', 'monitor'], { id });
+      const id = p.id;
+      this.data.incidents.push({ ...p, classification: 'undetermined', status: 'reported', received_at: received });
+      this.emit('incident.report', ['us', 'ru', 'un', 'duty_officer', 'monitor'], { id });
       result = { id };
     } else if (path === '/submissions' && env.kind === 'humanitarian.ack') {
-      const list = p.type === 'movement' ? this.data.movements : this.data.sites;
-      const item = list.find((x) => x.id === p.notification_id);
+      const item = [...this.data.sites, ...this.data.movements].find((x) => (x.notification ?? x.id) === p.notification);
       if (!item) return this.problem(res, 404, 'no such notification');
+      if (!item.recipients.includes(env.party)) return this.problem(res, 403, 'not a recipient');
       item.acknowledgments.push({ party: env.party, at: received });
-      this.emit('acknowledgment', [item.owner, env.party], { notification_id: item.id, party: env.party });
+      this.emit('humanitarian.acknowledgment', [item.owner, env.party, 'duty_officer', 'monitor'], { decision: 'acknowledged', notification: p.notification, party: env.party, version: p.version, late: false });
     } else {
       return this.problem(res, 422, `unknown kind ${env.kind}`);
     }

@@ -17,11 +17,15 @@ const L = window.L;
  * (its plaintext kept out of the log). One table, so aligning with the server is one edit.
  */
 export const KINDS = {
-  'humanitarian.notify': { path: () => '/submissions', restricted: true, layer: (p) => (p.type === 'movement' ? 'movements' : 'sites') },
-  'humanitarian.ack': { path: () => '/submissions', restricted: false, layer: (p) => (p.type === 'movement' ? 'movements' : 'sites') },
+  'humanitarian.site': { path: () => '/submissions', restricted: true, layer: () => 'sites' },
+  'humanitarian.movement': { path: () => '/submissions', restricted: true, layer: () => 'movements' },
+  'humanitarian.ack': { path: () => '/submissions', restricted: false, layer: (p) => (p.subject === 'movement' ? 'movements' : 'sites') },
   'incident.report': { path: () => '/submissions', restricted: false, layer: () => 'incidents' },
   'alert.ack': { path: (p) => `/alerts/${encodeURIComponent(p.alert_id)}/ack`, restricted: false, layer: () => 'alerts' },
 };
+
+/** Payload fields that are the page's own bookkeeping, never sent (the server refuses unknown fields). */
+const LOCAL_ONLY = ['subject'];
 
 let signingKey = null; // {name, hash, verifierKey, privateKey, party}
 
@@ -217,9 +221,10 @@ async function file(ctx, kind, payload, summary) {
     if (!signingKey) { setStatus('Not submitted: no signing key loaded.', true); return null; }
   }
   const spec = KINDS[kind];
+  const sent = Object.fromEntries(Object.entries(payload).filter(([k]) => !LOCAL_ONLY.includes(k)));
   const built = await buildEnvelope({
     kind, party: signingKey.party, key: signingKey.verifierKey, seq: await nextSeq(),
-    time: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), payload, restricted: spec.restricted,
+    time: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), payload: sent, restricted: spec.restricted,
   });
   const shown = built.salt !== undefined ? { ...built.envelope, 'payload (sent beside, not logged)': payload } : built.envelope;
   if (!(await confirmDialog([['kind', kind], ['party', signingKey.party], ['key', signingKey.name], ...summary], shown))) {
@@ -233,10 +238,10 @@ async function file(ctx, kind, payload, summary) {
     const index = answer.leaf_index;
     setStatus(`Accepted${index !== undefined ? `: log entry #${index}` : ''}.`);
     const layerId = spec.layer(payload);
-    const id = answer.result?.id ?? answer.id;
-    if (kind === 'humanitarian.notify' || kind === 'incident.report') {
-      // Show the filing at once; the reload that follows replaces it with the server's view.
-      ctx.upsert(layerId, { ...payload, id: id ?? `pending-${built.envelope.seq}`, received: answer.received, pending: true });
+    if (kind === 'humanitarian.site' || kind === 'humanitarian.movement' || kind === 'incident.report') {
+      // Show the filing at once from what was signed; the filer is entitled to its own plaintext.
+      const location = sent.location ? { geometry: { type: 'Point', coordinates: [sent.location.lon, sent.location.lat] }, uncertainty_m: sent.location.uncertainty_m } : {};
+      ctx.upsert(layerId, { ...sent, ...location, id: sent.id, received: answer.received, leaf_index: answer.leaf_index, notifier: signingKey.party });
     }
     ctx.reload(layerId);
     return answer;
@@ -255,7 +260,7 @@ function wireNotification(ctx, draw) {
   const shape = () => form.elements.shape.value;
   const syncShape = () => {
     for (const el of form.querySelectorAll('.movement-only')) el.hidden = shape() !== 'movement';
-    $('notify-category').value = shape() === 'movement' ? 'convoy' : $('notify-category').value === 'convoy' ? 'hospital' : $('notify-category').value;
+    for (const el of form.querySelectorAll('.site-only')) el.hidden = shape() === 'movement';
   };
   form.addEventListener('change', (e) => { if (e.target.name === 'shape') syncShape(); });
 
@@ -291,20 +296,23 @@ function wireNotification(ctx, draw) {
       const from = inputToIso($('notify-from').value);
       const to = inputToIso($('notify-to').value);
       if (Date.parse(to) <= Date.parse(from)) throw new Error('the end must come after the start');
-      const recipients = $('notify-recipients').value.split(',').map((s) => s.trim()).filter(Boolean);
+      const recipients = $('notify-recipients').value.split(',').map((x) => x.trim()).filter(Boolean);
+      const id = $('notify-name').value.trim();
+      if (!/^[A-Za-z0-9._-]+$/.test(id)) throw new Error('the identifier may hold letters, digits, “.”, “_” and “-” only');
+      // Field names follow the server's wire format (jic_protect::wire): unknown fields are refused.
       payload = kind === 'movement'
-        ? { type: 'movement', name: $('notify-name').value.trim(), category: $('notify-category').value, route: geometry, window: { start: from, end: to }, vehicles: Number($('notify-vehicles').value), markings: $('notify-markings').value.trim() || undefined, recipients }
-        : { type: 'site', name: $('notify-name').value.trim(), category: $('notify-category').value, geometry, disclosure: $('notify-disclosure').value, precision_m: Number($('notify-precision').value), valid_from: from, valid_to: to, recipients };
-      if (!payload.name) throw new Error('give it a name');
+        ? { id, route: geometry, window: { start: from, end: to }, vehicles: Number($('notify-vehicles').value), markings: $('notify-markings').value.split(',').map((x) => x.trim()).filter(Boolean), recipients }
+        : { id, category: $('notify-category').value, geometry, precision_m: Number($('notify-precision').value), recipients, valid_from: from, valid_until: to, disclosure: $('notify-disclosure').value };
     } catch (err) {
       $('notify-error').textContent = err.message;
       return;
     }
     dialog.close('ok');
-    const summary = payload.type === 'movement'
-      ? [['movement', payload.name], ['route', `${payload.route.coordinates.length} points`], ['window', `${payload.window.start} – ${payload.window.end}`], ['vehicles', String(payload.vehicles)], ['recipients', payload.recipients.join(', ') || '(agreement default)']]
-      : [['site', `${payload.name} (${payload.category})`], ['where', payload.geometry.type === 'Point' ? payload.geometry.coordinates.slice().reverse().join(', ') : `area of ${payload.geometry.coordinates[0].length - 1} corners`], ['disclosure', payload.disclosure], ['precision', `${payload.precision_m} m`], ['valid', `${payload.valid_from} – ${payload.valid_to}`], ['recipients', payload.recipients.join(', ') || '(agreement default)']];
-    const answer = await file(ctx, 'humanitarian.notify', payload, summary);
+    const isMovement = payload.route !== undefined;
+    const summary = isMovement
+      ? [['movement', payload.id], ['route', `${payload.route.coordinates.length} points`], ['window', `${payload.window.start} – ${payload.window.end}`], ['vehicles', String(payload.vehicles)], ['recipients', payload.recipients.join(', ') || '(agreement default)']]
+      : [['site', `${payload.id} (${payload.category})`], ['where', payload.geometry.type === 'Point' ? payload.geometry.coordinates.slice().reverse().join(', ') : `area of ${payload.geometry.coordinates[0].length - 1} corners`], ['disclosure', payload.disclosure], ['precision', `${payload.precision_m} m`], ['valid', `${payload.valid_from} – ${payload.valid_until}`], ['recipients', payload.recipients.join(', ') || '(agreement default)']];
+    const answer = await file(ctx, isMovement ? 'humanitarian.movement' : 'humanitarian.site', payload, summary);
     if (answer) form.reset();
   });
 }
@@ -330,24 +338,34 @@ function wireIncident(ctx, draw) {
       if (coords.length !== 1) throw new Error('give one “lat, lon”');
       const n = (id) => Number($(id).value);
       if (n('incident-killed-min') > n('incident-killed-max') || n('incident-injured-min') > n('incident-injured-max')) throw new Error('a minimum is above its maximum');
+      const actorKind = $('incident-actor-kind').value;
+      const actorId = $('incident-actor').value.trim();
+      if (actorKind !== 'unknown' && !actorId) throw new Error('name the party or group, or choose “unknown”');
+      const casualty = (id) => ($(id).value === '' ? undefined : n(id));
+      // The wire format of jic_compliance::incident::IncidentReport.
       payload = {
-        time: inputToIso($('incident-time').value),
-        location: { type: 'Point', coordinates: coords[0] },
-        uncertainty_m: n('incident-uncertainty'),
+        id: `incident-${crypto.randomUUID()}`,
+        reporter: signingKey?.party ?? ctx.state.identity?.party ?? 'unknown',
+        occurred: { from: inputToIso($('incident-time').value) },
+        location: { lat: coords[0][1], lon: coords[0][0], uncertainty_m: n('incident-uncertainty') },
         category: $('incident-category').value,
-        actor: $('incident-actor').value.trim() || 'unknown',
-        casualties: { killed: { min: n('incident-killed-min'), max: n('incident-killed-max') }, injured: { min: n('incident-injured-min'), max: n('incident-injured-max') } },
+        actor: actorKind === 'unknown' ? (actorId ? { kind: 'unknown', reported_as: actorId } : { kind: 'unknown' }) : { kind: actorKind, id: actorId },
+        casualties: { killed_min: casualty('incident-killed-min'), killed_max: casualty('incident-killed-max'), injured_min: casualty('incident-injured-min'), injured_max: casualty('incident-injured-max') },
         description: $('incident-description').value.trim(),
-        sources: $('incident-sources').value.split('\n').map((s) => s.trim()).filter(Boolean),
+        sources: $('incident-sources').value.split('\n').map((x) => x.trim()).filter(Boolean),
+        evidence: [],
       };
     } catch (err) {
       $('incident-error').textContent = err.message;
       return;
     }
     dialog.close('ok');
+    if (!signingKey) await askForKey(ctx);
+    if (signingKey) payload.reporter = signingKey.party;
+    const actor = payload.actor.kind === 'unknown' ? `unknown${payload.actor.reported_as ? ` (“${payload.actor.reported_as}”)` : ''}` : `${payload.actor.kind} ${payload.actor.id}`;
     const answer = await file(ctx, 'incident.report', payload, [
-      ['category', payload.category], ['where', `${payload.location.coordinates[1]}, ${payload.location.coordinates[0]} ± ${payload.uncertainty_m} m`],
-      ['when', payload.time], ['alleged actor', payload.actor], ['killed', `${payload.casualties.killed.min}–${payload.casualties.killed.max}`],
+      ['category', payload.category], ['where', `${payload.location.lat}, ${payload.location.lon} ± ${payload.location.uncertainty_m} m`],
+      ['when', payload.occurred.from], ['alleged actor', actor], ['killed', `${payload.casualties.killed_min ?? '?'}–${payload.casualties.killed_max ?? '?'}`],
     ]);
     if (answer) $('incident-form').reset();
   });
@@ -368,7 +386,7 @@ function wireAcknowledgments(ctx) {
     } else {
       const layer = what === 'movement' ? 'movements' : 'sites';
       const p = ctx.state.features[layer].get(id)?.properties ?? {};
-      await file(ctx, 'humanitarian.ack', { notification_id: id, type: what === 'movement' ? 'movement' : 'site' }, [['acknowledge receipt of', `${p.name ?? id} (${what})`]]);
+      await file(ctx, 'humanitarian.ack', { notification: p.notification ?? id, version: Number(p.version ?? 1), subject: what }, [['acknowledge receipt of', `${p.name ?? id} (${what})`], ['version', String(p.version ?? 1)]]);
     }
   });
 }

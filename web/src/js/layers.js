@@ -27,7 +27,7 @@ export const ZONE_KINDS = {
 export const VERDICT_COLORS = {
   cleared: '#1e7b34', permitted: '#1e7b34', no_conflict: '#1e7b34',
   requires_notice: '#a86b00', requires_concurrence: '#a86b00', not_cleared: '#a86b00', pending: '#5f6b7a',
-  conflict: '#b00020', prohibited: '#b00020', objected: '#b00020', stopped: '#b00020',
+  conflict: '#b00020', prohibited: '#b00020', objected: '#b00020', stopped: '#b00020', inconsistent: '#b00020',
 };
 
 export const CLASSIFICATION_COLORS = {
@@ -45,13 +45,13 @@ export function partyColor(party) {
 
 export const LAYERS = [
   { id: 'zones', label: 'Agreement zones', paths: ['/agreement/zones', '/agreement'], keys: ['zones'], events: ['agreement'] },
-  { id: 'sites', label: 'Protected sites', paths: ['/humanitarian/sites'], keys: ['sites'], events: ['site', 'notification', 'acknowledgment'] },
-  { id: 'movements', label: 'Humanitarian movements', paths: ['/humanitarian/movements'], keys: ['movements'], events: ['movement', 'notification', 'acknowledgment'] },
+  { id: 'sites', label: 'Protected sites', paths: ['/humanitarian/sites'], keys: ['sites'], events: ['humanitarian.notification', 'humanitarian.acknowledgment'] },
+  { id: 'movements', label: 'Humanitarian movements', paths: ['/humanitarian/movements'], keys: ['movements'], events: ['humanitarian.notification', 'humanitarian.acknowledgment'] },
   { id: 'airops', label: 'Air operations (filed)', paths: ['/air-operations'], keys: ['air_operations', 'operations'], events: ['air_operation', 'alert'] },
   { id: 'tracks', label: 'Live tracks', paths: ['/tracks'], keys: ['tracks'], events: ['track', 'tracks', 'track_batch'] },
   { id: 'alerts', label: 'Conflict alerts', paths: ['/alerts'], keys: ['alerts'], events: ['alert', 'alert_ack'] },
-  { id: 'strikes', label: 'Strike notices', paths: ['/strikes', '/strike-notices'], keys: ['strikes', 'notices'], events: ['strike', 'strike_review', 'stop_request'] },
-  { id: 'incidents', label: 'Incidents', paths: ['/incidents'], keys: ['incidents'], events: ['incident'] },
+  { id: 'strikes', label: 'Strike notices', paths: ['/strikes', '/strike-notices'], keys: ['strikes', 'notices'], events: ['strike.notice', 'strike.review', 'strike.stop'] },
+  { id: 'incidents', label: 'Incidents', paths: ['/incidents'], keys: ['incidents'], events: ['incident.report', 'incident'] },
 ];
 
 export const LAYER_BY_ID = Object.fromEntries(LAYERS.map((l) => [l.id, l]));
@@ -126,7 +126,7 @@ export function knownAt(props) {
 export function windowOf(props) {
   const w = props.window ?? {};
   const from = parseTime(props.valid_from ?? props.window_start ?? w.start ?? w.from ?? props.start);
-  const to = parseTime(props.valid_to ?? props.window_end ?? w.end ?? w.to ?? props.end);
+  const to = parseTime(props.valid_until ?? props.valid_to ?? props.window_end ?? w.end ?? w.to ?? props.end);
   return [from, to];
 }
 
@@ -263,6 +263,7 @@ export function drawFeature(layerId, feature, group, ctx) {
       if (!feature.geometry) return;
       const kind = zoneKind(p);
       layer = geoLayer(feature, zoneStyle(p));
+      layer.bindTooltip(`${esc(name)} — ${esc(ZONE_KINDS[kind].label)}, ${esc(p.status ?? 'agreed')}`, { sticky: true });
       layer.bindPopup(popup(name, [
         row('kind', esc(ZONE_KINDS[kind].label)), row('status', esc(p.status ?? 'agreed')),
         row('controller', esc(p.controller ?? (p.groups ?? p.present_groups ?? []).join?.(', '))),
@@ -284,8 +285,10 @@ export function drawFeature(layerId, feature, group, ctx) {
       const ackButton = ctx.canAck('site', p) ? `<button type="button" data-ack="site" data-id="${esc(feature.id)}">Acknowledge</button>` : '';
       layer.bindPopup(popup(name, [
         row('category', esc(p.category)), row('disclosure', esc(p.disclosure ?? 'shared')),
-        row('precision', p.precision_m ? `${esc(p.precision_m)} m` : undefined), row('organisation', esc(p.organisation ?? p.party)),
-        row('valid', `${fmtTime(p.valid_from)} – ${fmtTime(p.valid_to)}`), row('acknowledged by', acks(p)),
+        row('precision', p.precision_m ? `${esc(p.precision_m)} m` : undefined), row('organisation', esc(p.organisation ?? p.notifier ?? p.owner ?? p.party)),
+        row('valid', `${fmtTime(p.valid_from)} – ${fmtTime(p.valid_until ?? p.valid_to)}`), row('acknowledged by', acks(p)),
+        row('acknowledge by', p.ack_deadline ? fmtTime(p.ack_deadline) : undefined),
+        row('escalated', p.escalation ? `${esc(p.escalation.party)} overdue (level ${esc(p.escalation.level)})` : undefined),
       ]) + ackButton);
       break;
     }
@@ -297,7 +300,8 @@ export function drawFeature(layerId, feature, group, ctx) {
       const ackButton = ctx.canAck('movement', p) ? `<button type="button" data-ack="movement" data-id="${esc(feature.id)}">Acknowledge</button>` : '';
       layer.bindPopup(popup(name, [
         row('window', `${fmtTime(from)} – ${fmtTime(to)}`), row('vehicles', esc(p.vehicles)), row('markings', esc(p.markings)),
-        row('organisation', esc(p.organisation ?? p.party)), row('acknowledged by', acks(p)),
+        row('organisation', esc(p.organisation ?? p.notifier ?? p.party)), row('acknowledged by', acks(p)),
+        row('acknowledge by', p.ack_deadline ? fmtTime(p.ack_deadline) : undefined),
       ]) + ackButton);
       if (p.expected_position && Number.isFinite(p.expected_position.lat)) {
         L.circleMarker([p.expected_position.lat, p.expected_position.lon], { radius: 6, color: '#087f83', fillOpacity: 1 }).addTo(group);
@@ -341,7 +345,7 @@ export function drawFeature(layerId, feature, group, ctx) {
       layer = g.type === 'Point' && radius > 0
         ? L.circle([g.coordinates[1], g.coordinates[0]], { radius, color, weight: 2, fillOpacity: 0.2 })
         : geoLayer(feature, { color, weight: 2, fillOpacity: 0.2 });
-      const findings = Array.isArray(p.findings) ? p.findings.map((f) => esc(f.text ?? f.message ?? f.rule_id ?? JSON.stringify(f))).join('<br>') : undefined;
+      const findings = Array.isArray(p.findings) ? p.findings.map((f) => esc([f.rule_id ?? f.rule ?? f.check, f.clause ?? f.text ?? f.message ?? f.detail].filter(Boolean).join(': ') || JSON.stringify(f))).join('<br>') : undefined;
       layer.bindPopup(popup(name, [
         row('party', esc(p.party)), row('verdict', esc(verdict)), row('group', esc(p.group)),
         row('window', `${fmtTime(windowOf(p)[0])} – ${fmtTime(windowOf(p)[1])}`), row('findings', findings),
@@ -354,14 +358,15 @@ export function drawFeature(layerId, feature, group, ctx) {
       const classification = String(p.classification?.verdict ?? p.classification ?? 'undetermined');
       const color = CLASSIFICATION_COLORS[classification] ?? '#5f6b7a';
       layer = geoLayer(feature, { color, fillColor: color, weight: 2 });
-      const uncertainty = Number(p.uncertainty_m);
+      const uncertainty = Number(p.uncertainty_m ?? p.location?.uncertainty_m);
       if (g.type === 'Point' && uncertainty > 0) {
         L.circle([g.coordinates[1], g.coordinates[0]], { radius: uncertainty, color, weight: 1, dashArray: '3 3', fillOpacity: 0.05, interactive: false }).addTo(group);
       }
       layer.bindPopup(popup(name, [
         row('category', esc(p.category)), row('classification', esc(classification)), row('status', esc(p.status)),
-        row('time', fmtTime(p.time ?? p.reported_at)), row('actor', esc(p.actor ?? p.alleged_actor)),
-        row('killed', p.killed_min !== undefined ? `${esc(p.killed_min)}–${esc(p.killed_max)}` : undefined),
+        row('time', fmtTime(p.occurred?.from ?? p.time ?? p.reported_at)),
+        row('actor', esc(typeof p.actor === 'object' && p.actor ? (p.actor.id ?? p.actor.reported_as ?? p.actor.kind) : p.actor ?? p.alleged_actor)),
+        row('killed', (p.casualties?.killed_min ?? p.killed_min) !== undefined ? `${esc(p.casualties?.killed_min ?? p.killed_min)}–${esc(p.casualties?.killed_max ?? p.killed_max)}` : undefined),
       ]));
       break;
     }

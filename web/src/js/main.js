@@ -169,8 +169,8 @@ async function loadLayer(layerId) {
     }
   }
   if (!found) {
-    state.features[layerId] = new Map();
-    state.notes[layerId] = 'not available on this server yet';
+    // No list endpoint on this server (web/API_NEEDS.md): keep what live events brought.
+    state.notes[layerId] = token() ? 'from live events only (no list endpoint on this server yet)' : 'sign in to see this layer';
   }
   render(layerId);
   updateRange();
@@ -261,15 +261,78 @@ function setConnection(s) {
   el.dataset.wasDown = String(s !== 'connected');
 }
 
+/** Merges `patch` into the item `id` of a layer (creating it), keeping geometry it lacks. */
+function merge(layerId, id, patch) {
+  if (id === undefined || id === null) return;
+  const key = String(id);
+  const old = state.features[layerId].get(key);
+  const [fresh] = toFeatures([{ ...(old?.properties ?? {}), ...patch, id: key }], LAYER_BY_ID[layerId]);
+  if (!fresh.geometry && old?.geometry) fresh.geometry = old.geometry;
+  state.features[layerId].set(key, fresh);
+  render(layerId);
+  updateRange();
+}
+
+/**
+ * Applies one server event. Topics and bodies are the server's (crates/server/src/events.rs and
+ * the kinds that emit): items are merged in at once, and layers with a list endpoint reload.
+ */
 function onEvent({ type, data }) {
   if (type === 'lagged') { loadAll(); return; } // the server dropped events for us: catch up
-  const kind = type;
-  for (const layer of LAYERS) {
-    if (!layer.events.includes(kind) && !layer.events.includes(type)) continue;
-    // An event whose topic is the layer's own item kind carries the item: show it at once.
-    const item = data?.item ?? data;
-    if (type === layer.events[0] && item && typeof item === 'object' && item.id !== undefined) upsert(layer.id, item);
-    reloadSoon(layer.id);
+  const d = data && typeof data === 'object' ? data : {};
+  switch (type) {
+    case 'alert':
+      merge('alerts', d.id, d);
+      reloadSoon('alerts');
+      reloadSoon('airops');
+      break;
+    case 'alert_ack': {
+      const alert = state.features.alerts.get(String(d.alert_id));
+      const acks = [...(alert?.properties.acks ?? []), { party: d.party, time: d.time }];
+      merge('alerts', d.alert_id, { acks });
+      reloadSoon('alerts');
+      break;
+    }
+    case 'air_operation':
+      reloadSoon('airops');
+      break;
+    case 'humanitarian.notification': {
+      const layerId = d.kind === 'movement' || d.route ? 'movements' : 'sites';
+      if (d.decision === 'withdrawn') {
+        for (const id of ['sites', 'movements']) state.features[id].delete(String(d.notification));
+        renderAll();
+      } else if (d.decision === 'escalated') {
+        merge(layerId, d.notification, { escalation: { party: d.party, level: d.level, due_at: d.due_at } });
+      } else if (d.notification !== undefined) {
+        const patch = { ...d, received: d.received ?? new Date().toISOString() };
+        if (d.geometry === null) delete patch.geometry; // the notifier's copy carries no geometry
+        merge(layerId, d.notification, patch);
+      }
+      reloadSoon(layerId);
+      break;
+    }
+    case 'humanitarian.acknowledgment':
+      for (const layerId of ['sites', 'movements']) {
+        const item = state.features[layerId].get(String(d.notification));
+        if (!item) continue;
+        const acknowledgments = [...(item.properties.acknowledgments ?? []), { party: d.party, at: d.at ?? new Date().toISOString(), late: d.late }];
+        merge(layerId, d.notification, { acknowledgments });
+      }
+      break;
+    case 'strike.notice':
+    case 'strike.review':
+      if (d.notice !== undefined || d.id !== undefined) {
+        const notice = typeof d.notice === 'object' && d.notice ? d.notice : {};
+        merge('strikes', notice.id ?? d.notice ?? d.id, { ...notice, ...d, notice: undefined, verdict: d.verdict ?? d.status });
+      }
+      reloadSoon('strikes');
+      break;
+    default:
+      for (const layer of LAYERS) {
+        if (!layer.events.includes(type)) continue;
+        if (type === layer.events[0] && d.id !== undefined) merge(layer.id, d.id, d);
+        reloadSoon(layer.id);
+      }
   }
 }
 
