@@ -10,7 +10,8 @@
 //! Entry points: [`classify::classify`], [`phase::PhaseClock::compute`],
 //! [`report::SituationReport::build`] with [`render::render_html`],
 //! [`import::import_csv`], [`export::to_geojson`] / [`export::to_csv`],
-//! [`workflow::Dossier`] for the review workflow.
+//! [`workflow::Dossier`] for the review workflow, [`replay::Replay`] to rebuild dossiers from
+//! logged submissions.
 
 pub mod classify;
 pub mod export;
@@ -19,6 +20,7 @@ pub mod incident;
 pub mod links;
 pub mod phase;
 pub mod render;
+pub mod replay;
 pub mod report;
 pub mod workflow;
 

@@ -263,3 +263,77 @@ fn fixture_chain_of_phases() {
         ]
     );
 }
+
+#[test]
+fn replay_of_logged_submissions_feeds_the_clock() {
+    use jic_compliance::replay::{KIND_AMEND, KIND_REPORT, KIND_REVIEW, LoggedSubmission, Replay};
+    use jic_compliance::{Review, ReviewStatus};
+    // Seven calm days would start the JIC phase on the 20th; five verified violations on the
+    // 14th stop it, but only once they are verified; and a review filed after `as_of` does not
+    // count.
+    let reports = week_2016(&[0, 5], ReviewStatus::Reported);
+    let mut log: Vec<(String, String, jiff::Timestamp, serde_json::Value)> = Vec::new();
+    for r in &reports {
+        log.push((
+            KIND_REPORT.into(),
+            "jic_monitors".into(),
+            ts("2016-09-14T12:00:00+03:00"),
+            serde_json::to_value(&r.report).unwrap_or_default(),
+        ));
+    }
+    for (k, r) in reports.iter().enumerate() {
+        for (status, at) in [
+            (ReviewStatus::UnderReview, "2016-09-15T09:00:00+03:00"),
+            (
+                ReviewStatus::Verified,
+                if k < 4 {
+                    "2016-09-15T10:00:00+03:00"
+                } else {
+                    "2016-09-25T10:00:00+03:00"
+                },
+            ),
+        ] {
+            let review = Review {
+                incident: r.report.id.clone(),
+                version: 1,
+                status,
+                note: String::new(),
+            };
+            log.push((
+                KIND_REVIEW.into(),
+                "jic_monitors".into(),
+                ts(at),
+                serde_json::to_value(&review).unwrap_or_default(),
+            ));
+        }
+    }
+    // A bad amendment (unknown incident) is skipped and reported.
+    let mut ghost = reports[0].report.clone();
+    ghost.id = "ghost".into();
+    log.push((
+        KIND_AMEND.into(),
+        "jic_monitors".into(),
+        ts("2016-09-15T11:00:00+03:00"),
+        serde_json::to_value(&ghost).unwrap_or_default(),
+    ));
+    log.sort_by_key(|e| e.2);
+    let replay = Replay::from_entries(log.iter().enumerate().map(
+        |(i, (kind, party, at, payload))| LoggedSubmission {
+            leaf: i as u64,
+            kind,
+            party,
+            received: *at,
+            payload,
+        },
+    ));
+    assert_eq!(replay.skipped.len(), 1, "{:?}", replay.skipped);
+    let as_of = ts("2016-09-21T00:00:00+03:00");
+    let incidents = replay.clock_incidents(as_of);
+    let r = compute(&incidents, "2016-09-21T00:00:00+03:00");
+    // Four verified by as_of: > 3, so the 14th is not calm and the count restarts.
+    assert_eq!(
+        r.day(date(2016, 9, 14)).map(|d| (d.counted.len(), d.calm)),
+        Some((4, false))
+    );
+    assert!(r.transitions.iter().all(|t| t.phase != "jic"));
+}
