@@ -508,7 +508,12 @@ async fn submit_bytes(
     let value: Value = serde_json::from_slice(&bytes)
         .map_err(|e| ApiError::BadRequest(format!("malformed JSON: {e}")))?;
     let (accepted, handler) = verify(state, &value, kind_filter, None)?;
-    state.writer()?.submit(accepted, handler).await
+    let roster_change = accepted.kind.starts_with("roster.");
+    let receipt = state.writer()?.submit(accepted, handler).await?;
+    if roster_change {
+        state.reload_roster().await?;
+    }
+    Ok(receipt)
 }
 
 /// Submits any signed submission.

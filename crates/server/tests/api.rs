@@ -1023,3 +1023,155 @@ async fn a_delineation_change_is_proposed_with_its_diff_and_enters_into_force_wh
     );
     s.stop().await;
 }
+
+#[tokio::test]
+async fn keys_are_rotated_by_logged_roster_changes() {
+    let s = start().await;
+    let new_key = NoteSigner::from_seed("us", &[7; 32]).unwrap();
+    let vkey = new_key.verifier().to_vkey();
+    let (status, _, r) = s
+        .post(
+            "/api/v1/submissions",
+            s.body("us", "roster.key_add", 1, json!({"key": vkey}), false),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{r}");
+    // A key must carry its member's name.
+    let foreign = NoteSigner::from_seed("russia", &[8; 32])
+        .unwrap()
+        .verifier()
+        .to_vkey();
+    let (status, ct, problem) = s
+        .post(
+            "/api/v1/submissions",
+            s.body("us", "roster.key_add", 2, json!({"key": foreign}), false),
+        )
+        .await;
+    assert_problem(
+        status,
+        &ct,
+        &problem,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "foreign key name",
+    );
+    // The new key works at once; then it revokes the old one, which stops working.
+    let old = s.signer("us").verifier().to_vkey();
+    let with_new = |seq, kind: &str, payload| {
+        jic_server::client::submission_body(&new_key, "us", kind, seq, s.now(), payload, false)
+            .unwrap()
+    };
+    let (status, _, r) = s
+        .post(
+            "/api/v1/submissions",
+            with_new(1, "roster.key_revoke", json!({"key": old})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{r}");
+    let (status, ct, problem) = s
+        .post(
+            "/api/v1/submissions",
+            s.body("us", "roster.key_add", 3, json!({"key": foreign}), false),
+        )
+        .await;
+    assert_problem(
+        status,
+        &ct,
+        &problem,
+        StatusCode::UNAUTHORIZED,
+        "revoked key",
+    );
+    let (_, roster) = s.get("/api/v1/roster", None).await;
+    let us = roster
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["id"] == "us")
+        .unwrap();
+    assert_eq!(us["keys"], json!([vkey]));
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn each_role_can_do_its_part_and_rates_are_limited() {
+    let s = start_with(ServerConfig {
+        rate_limit_per_s: 0.001,
+        rate_limit_burst: 3.0,
+        ..ServerConfig::default()
+    })
+    .await;
+    s.post(
+        "/api/v1/air-operations",
+        s.body(
+            "us",
+            "air_operation.file",
+            1,
+            plan("US-1", "A", false, 25_000.0),
+            true,
+        ),
+    )
+    .await;
+    let (_, _, r) = s
+        .post(
+            "/api/v1/air-operations",
+            s.body(
+                "russia",
+                "air_operation.file",
+                1,
+                plan("RU-1", "B", true, 25_000.0),
+                true,
+            ),
+        )
+        .await;
+    let alert_id = r["result"]["conflicts"][0]["alert_id"].as_i64().unwrap();
+    // The duty officer and a monitor acknowledge the alert addressed to their roles.
+    for member in ["jic", "jic_monitors"] {
+        let (status, _, r) = s
+            .post(
+                &format!("/api/v1/alerts/{alert_id}/ack"),
+                s.body(member, "alert.ack", 1, json!({"alert_id": alert_id}), false),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{member}: {r}");
+    }
+    // The duty officer sees both plans; a witness reads the agreement, roster and log.
+    let (_, all) = s.get("/api/v1/air-operations", Some("jic")).await;
+    assert_eq!(all.as_array().unwrap().len(), 2);
+    let (status, _) = s.get("/api/v1/agreement", Some("un_envoy")).await;
+    assert_eq!(status, StatusCode::OK);
+    s.state.integrate().await.unwrap();
+    let (status, _) = s.get_bytes("/log/checkpoint").await;
+    assert_eq!(status, StatusCode::OK);
+    // A humanitarian organisation sees no plan and no alert about them.
+    let (_, ocha) = s.get("/api/v1/alerts", Some("un_ocha")).await;
+    assert_eq!(ocha, json!([]));
+    // The US has a burst of three: the fourth submission in a row is refused with 429.
+    for seq in 2..=3 {
+        let (status, _, _) = s
+            .post(
+                "/api/v1/air-operations",
+                s.body(
+                    "us",
+                    "air_operation.cancel",
+                    seq,
+                    json!({"id": "NONE"}),
+                    true,
+                ),
+            )
+            .await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+    }
+    let (status, ct, problem) = s
+        .post(
+            "/api/v1/air-operations",
+            s.body("us", "air_operation.cancel", 4, json!({"id": "US-1"}), true),
+        )
+        .await;
+    assert_problem(
+        status,
+        &ct,
+        &problem,
+        StatusCode::TOO_MANY_REQUESTS,
+        "rate limit",
+    );
+    s.stop().await;
+}

@@ -31,6 +31,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "state",
         sql: include_str!("../migrations/0002_state.sql"),
     },
+    Migration {
+        version: 3,
+        name: "roster_keys_by_verifier",
+        sql: include_str!("../migrations/0003_roster_keys_by_verifier.sql"),
+    },
 ];
 
 /// The schema version this build writes.

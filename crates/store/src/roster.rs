@@ -231,6 +231,37 @@ pub fn insert_genesis(tx: &Transaction<'_>, roster: &Roster, leaf: u64) -> Resul
     Ok(())
 }
 
+/// Adds a key to a member (a logged `roster.key_add`). `false` if the key is already known.
+pub fn add_key(
+    tx: &Transaction<'_>,
+    member: &str,
+    verifier: &str,
+    leaf: u64,
+) -> Result<bool, StoreError> {
+    let n = tx.execute(
+        "INSERT OR IGNORE INTO roster_key (key_name, verifier, member_id, added_leaf)
+         VALUES (?1, ?2, ?3, ?4)",
+        params![key_name(verifier), verifier, member, leaf as i64],
+    )?;
+    Ok(n > 0)
+}
+
+/// Revokes a member's key (a logged `roster.key_revoke`). `false` if the member has no such
+/// valid key.
+pub fn revoke_key(
+    tx: &Transaction<'_>,
+    member: &str,
+    verifier: &str,
+    leaf: u64,
+) -> Result<bool, StoreError> {
+    let n = tx.execute(
+        "UPDATE roster_key SET revoked_leaf = ?3
+         WHERE verifier = ?1 AND member_id = ?2 AND revoked_leaf IS NULL",
+        params![verifier, member, leaf as i64],
+    )?;
+    Ok(n > 0)
+}
+
 /// Whether the database already holds a roster.
 pub fn has_roster(conn: &Connection) -> Result<bool, StoreError> {
     let n: i64 = conn.query_row("SELECT count(*) FROM roster_member", [], |r| r.get(0))?;

@@ -4,6 +4,7 @@
 pub mod agreement;
 pub mod air_ops;
 pub mod alerts;
+pub mod roster;
 pub mod tracks;
 
 use crate::submit::KindRegistry;
@@ -18,6 +19,8 @@ pub fn default_registry() -> KindRegistry {
         .register(alerts::AckAlertKind)
         .register(agreement::ProposeAgreementKind)
         .register(agreement::CountersignAgreementKind)
+        .register(roster::AddKey)
+        .register(roster::RevokeKey)
         .register(tracks::TrackBatchKind);
     registry
 }
