@@ -210,7 +210,8 @@ impl TestServer {
     }
 }
 
-/// A plan over eastern Syria; `lon_shift` moves it, `north` makes it fly north instead of east.
+/// A four-waypoint plan over Deir ez-Zor: east-bound along 35.33°N, or (`north`) north-bound
+/// along 40.15°E; the two cross near 10:20.
 fn plan(id: &str, callsign: &str, north: bool, alt_ft: f64) -> Value {
     let waypoints: Vec<Value> = if north {
         vec![
