@@ -299,6 +299,15 @@ impl AppState {
         .map_err(|e| ApiError::Internal(format!("integration task failed: {e}")))?
     }
 
+    /// The data directory (where the database lives): evidence files go under it (issue #7).
+    pub fn data_root(&self) -> PathBuf {
+        self.inner
+            .db_path
+            .parent()
+            .map(std::path::Path::to_path_buf)
+            .unwrap_or_default()
+    }
+
     /// The live track picture and its conflict detector.
     pub fn tracker(&self) -> &tracking::Tracker {
         &self.inner.tracker

@@ -73,6 +73,7 @@ pub fn router(state: AppState) -> Router {
             post(post_countersignature),
         )
         .route("/api/v1/events", get(crate::events::events))
+        .merge(crate::kinds::incidents::router())
         .fallback(|| async { ApiError::NotFound("no such resource".to_owned()) })
         .method_not_allowed_fallback(|| async {
             ApiError::MethodNotAllowed("this method is not allowed on this path".to_owned())

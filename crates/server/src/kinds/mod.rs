@@ -4,6 +4,7 @@
 pub mod agreement;
 pub mod air_ops;
 pub mod alerts;
+pub mod incidents;
 pub mod roster;
 pub mod tracks;
 
@@ -22,5 +23,6 @@ pub fn default_registry() -> KindRegistry {
         .register(roster::AddKey)
         .register(roster::RevokeKey)
         .register(tracks::TrackBatchKind);
+    incidents::register(&mut registry);
     registry
 }

@@ -1,0 +1,1041 @@
+//! Incidents and compliance (issue #7, DESIGN §3.8): the `incident.*` submission kinds, evidence
+//! upload, the phase clock, daily situation reports and incident export. The domain logic is
+//! pure, in `jic-compliance`; this module stores, logs and serves it.
+//!
+//! # Kinds (payloads are `jic_compliance`'s serde forms)
+//! | kind | roles | payload |
+//! |---|---|---|
+//! | `incident.report` | party, monitor, humanitarian | `IncidentReport` (new id, `reporter` = the envelope's party) |
+//! | `incident.amend` | party, monitor, humanitarian | `IncidentReport` (existing id; the original reporter or a monitor) |
+//! | `incident.review` | monitor | `Review` (`{"incident", "version", "status", "note"}`) |
+//! | `incident.counter_claim` | party | `CounterClaim` (`{"incident", "statement", "evidence", "sources"}`) |
+//!
+//! # Decisions logged
+//! - `incident.classification` after every report and amendment: incident, version, outcome,
+//!   rule ids, what is missing, the phase and the agreement hash. Links to notified sites are not
+//!   in the public leaf (their positions are restricted); they are in the filer's response.
+//! - `phase.transition` whenever the phase clock, recomputed after an incident submission,
+//!   shows a transition not yet logged.
+//!
+//! # Consistency with the log
+//! The clock is computed by replaying the `submission` rows of the incident kinds in leaf
+//! order with `jic_compliance::replay` — the very fold `jic phase` runs offline over the log's
+//! entries — so the server and an auditor holding the log compute the same days.
+//!
+//! # HTTP (reads need a bearer token)
+//! - `GET /api/v1/incidents`, `GET /api/v1/incidents/{id}`: current versions with status and
+//!   classification; one dossier with every version, review and counter-claim.
+//! - `GET /api/v1/incidents/export?format=geojson|csv`.
+//! - `GET /api/v1/phase[?as_of=RFC3339]`: calm days, transitions and the phase in force.
+//! - `GET /api/v1/reports/daily/{date}`: the situation report, HTML when `Accept` asks for
+//!   `text/html`, JSON otherwise.
+//! - `PUT /api/v1/evidence/{sha256}` (body: the file, at most [`EVIDENCE_MAX_BYTES`]) and
+//!   `GET /api/v1/evidence/{sha256}`: files content-addressed under `DATA/evidence/`; the upload
+//!   is refused unless the body hashes to the name.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use jic_agreement::Agreement;
+use jic_compliance::export::ExportRow;
+use jic_compliance::replay::{self, LoggedSubmission, Replay};
+use jic_compliance::report::{AlertRef, CheckpointRef, NotificationRef, ReportInputs};
+use jic_compliance::{ClockResult, CounterClaim, IncidentReport, PhaseClock, Review, ReviewStatus};
+use jic_store::roster::Role;
+use jiff::Timestamp;
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use crate::AppState;
+use crate::auth::Reader;
+use crate::problem::ApiError;
+use crate::submit::{Accepted, ApplyCtx, KindHandler, KindRegistry};
+
+/// Largest evidence file accepted, bytes.
+pub const EVIDENCE_MAX_BYTES: usize = 16 << 20;
+
+/// Decision kind: a classification.
+pub const CLASSIFICATION: &str = "incident.classification";
+/// Decision kind: a phase transition.
+pub const TRANSITION: &str = "phase.transition";
+
+#[allow(clippy::needless_pass_by_value, reason = "written for `map_err(sql)`")]
+fn sql(e: rusqlite::Error) -> ApiError {
+    ApiError::Internal(format!("incident store: {e}"))
+}
+
+#[allow(
+    clippy::needless_pass_by_value,
+    reason = "written for `map_err(compliance_error)`"
+)]
+fn compliance_error(e: jic_compliance::Error) -> ApiError {
+    match e {
+        jic_compliance::Error::Transition { .. } => ApiError::Conflict(e.to_string()),
+        _ => ApiError::Unprocessable(format!("payload: {e}")),
+    }
+}
+
+/// The agreement version in force, loaded from its stored package.
+pub fn agreement_in_force(conn: &Connection) -> Result<(String, Agreement), ApiError> {
+    use jic_store::state::StateRead as _;
+    let version = conn
+        .agreement_versions()?
+        .into_iter()
+        .rev()
+        .find(|v| v.status == "in_force")
+        .ok_or_else(|| ApiError::Internal("no agreement version is in force".to_owned()))?;
+    let files: std::collections::BTreeMap<String, String> =
+        serde_json::from_str(&version.package_json)
+            .map_err(|e| ApiError::Internal(format!("stored agreement package: {e}")))?;
+    let agreement = super::agreement::load_files(&files)
+        .map_err(|e| ApiError::Internal(format!("the agreement in force does not load: {e}")))?;
+    Ok((version.hash, agreement))
+}
+
+/// Rebuilds the dossiers from the stored submissions of the incident kinds, in leaf order.
+pub fn load_replay(conn: &Connection) -> Result<Replay, ApiError> {
+    let mut stmt = conn
+        .prepare(
+            "SELECT leaf_index, kind, party, received, payload_json FROM submission
+             WHERE kind IN (?1, ?2, ?3, ?4) ORDER BY leaf_index",
+        )
+        .map_err(sql)?;
+    let rows = stmt
+        .query_map(
+            params![
+                replay::KINDS[0],
+                replay::KINDS[1],
+                replay::KINDS[2],
+                replay::KINDS[3]
+            ],
+            |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, Option<String>>(4)?,
+                ))
+            },
+        )
+        .map_err(sql)?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(sql)?;
+    let mut out = Replay::default();
+    for (leaf, kind, party, received, payload) in rows {
+        let received: Timestamp = received
+            .parse()
+            .map_err(|e| ApiError::Internal(format!("stored receipt time: {e}")))?;
+        let payload: Value = payload
+            .as_deref()
+            .and_then(|p| serde_json::from_str(p).ok())
+            .unwrap_or(Value::Null);
+        out.apply(LoggedSubmission {
+            leaf: u64::try_from(leaf).unwrap_or_default(),
+            kind: &kind,
+            party: &party,
+            received,
+            payload: &payload,
+        });
+    }
+    Ok(out)
+}
+
+/// Replays the incident kinds from log entries (leaf index and bytes, in index order): what
+/// `jic phase` does with a copy of the log. Decisions and other kinds are skipped; an entry
+/// that does not parse is reported in [`Replay::skipped`].
+pub fn replay_log_entries<'a>(entries: impl IntoIterator<Item = (u64, &'a [u8])>) -> Replay {
+    let mut out = Replay::default();
+    for (leaf, bytes) in entries {
+        let entry = match jic_ledger::envelope::LogEntry::from_bytes(bytes) {
+            Ok(e) => e,
+            Err(e) => {
+                out.skipped.push((leaf, format!("unreadable entry: {e}")));
+                continue;
+            }
+        };
+        let jic_ledger::envelope::LogEntry::Submission { signed, received } = entry else {
+            continue;
+        };
+        let env = &signed.envelope;
+        if !replay::KINDS.contains(&env.kind.as_str()) {
+            continue;
+        }
+        let jic_ledger::envelope::Body::Public(payload) = &env.body else {
+            out.skipped
+                .push((leaf, "an incident submission logged as a commitment".into()));
+            continue;
+        };
+        let Ok(received) = received.parse::<Timestamp>() else {
+            out.skipped
+                .push((leaf, format!("receipt time {received:?} is not RFC 3339")));
+            continue;
+        };
+        out.apply(LoggedSubmission {
+            leaf,
+            kind: &env.kind,
+            party: &env.party,
+            received,
+            payload,
+        });
+    }
+    out
+}
+
+/// Replays the incident kinds from the log table of a data directory's database (not from the
+/// state tables): the offline recomputation of `jic phase --data DIR`.
+pub fn replay_log_table(conn: &Connection) -> Result<Replay, ApiError> {
+    let mut stmt = conn
+        .prepare("SELECT idx, entry FROM log_leaf ORDER BY idx")
+        .map_err(sql)?;
+    let rows = stmt
+        .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?)))
+        .map_err(sql)?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(sql)?;
+    Ok(replay_log_entries(rows.iter().map(|(i, b)| {
+        (u64::try_from(*i).unwrap_or_default(), b.as_slice())
+    })))
+}
+
+/// The clock as of `as_of` over the stored incidents, with the agreement in force.
+pub fn compute_clock(
+    conn: &Connection,
+    as_of: Timestamp,
+) -> Result<(Agreement, Replay, ClockResult), ApiError> {
+    let (_, agreement) = agreement_in_force(conn)?;
+    let replay = load_replay(conn)?;
+    let incidents = replay.clock_incidents(as_of);
+    let clock = PhaseClock::compute(&agreement, &incidents, &Default::default(), as_of)
+        .map_err(|e| ApiError::Internal(format!("phase clock: {e}")))?;
+    Ok((agreement, replay, clock))
+}
+
+/// The shared state of the incident kinds: a cached clock, recomputed only when something it
+/// depends on changes (a review, an amendment, a new local day, another agreement).
+#[derive(Default)]
+pub struct Engine {
+    cache: Mutex<Option<(String, ClockResult)>>,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine").finish_non_exhaustive()
+    }
+}
+
+/// One `incident.*` kind.
+#[derive(Debug, Clone)]
+pub struct IncidentKind {
+    kind: &'static str,
+    engine: Arc<Engine>,
+}
+
+/// Registers the four incident kinds.
+pub fn register(registry: &mut KindRegistry) {
+    let engine = Arc::new(Engine::default());
+    for kind in replay::KINDS {
+        registry.register(IncidentKind {
+            kind,
+            engine: engine.clone(),
+        });
+    }
+}
+
+const REPORTERS: &[Role] = &[Role::Party, Role::Monitor, Role::Humanitarian];
+
+impl KindHandler for IncidentKind {
+    fn kind(&self) -> &'static str {
+        self.kind
+    }
+
+    fn roles(&self) -> &'static [Role] {
+        match self.kind {
+            replay::KIND_REVIEW => &[Role::Monitor],
+            replay::KIND_COUNTER_CLAIM => &[Role::Party],
+            _ => REPORTERS,
+        }
+    }
+
+    fn validate(&self, s: &mut Accepted) -> Result<(), ApiError> {
+        match self.kind {
+            replay::KIND_REPORT | replay::KIND_AMEND => {
+                let r = IncidentReport::deserialize(&s.payload)
+                    .map_err(|e| ApiError::Unprocessable(format!("payload: {e}")))?;
+                r.validate(None).map_err(compliance_error)?;
+                if self.kind == replay::KIND_REPORT && r.reporter != s.party {
+                    return Err(ApiError::Unprocessable(format!(
+                        "payload: reporter `{}` is not the submitting party `{}`",
+                        r.reporter, s.party
+                    )));
+                }
+            }
+            replay::KIND_REVIEW => {
+                let r = Review::deserialize(&s.payload)
+                    .map_err(|e| ApiError::Unprocessable(format!("payload: {e}")))?;
+                if r.note.len() > jic_compliance::incident::MAX_TEXT_BYTES {
+                    return Err(ApiError::Unprocessable("payload: note too long".into()));
+                }
+            }
+            _ => {
+                let c = CounterClaim::deserialize(&s.payload)
+                    .map_err(|e| ApiError::Unprocessable(format!("payload: {e}")))?;
+                if c.statement.trim().is_empty() {
+                    return Err(ApiError::Unprocessable(
+                        "payload: the statement is empty".into(),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn apply(&self, ctx: &mut ApplyCtx<'_>, s: &Accepted) -> Result<Value, ApiError> {
+        let leaf = ctx.leaf_index();
+        let now = ctx.now();
+        // The submission row is already stored: the replay includes it, and refuses it exactly
+        // as an offline replay would.
+        let replayed = load_replay(ctx.read())?;
+        if let Some((_, why)) = replayed.skipped.iter().find(|(l, _)| *l == leaf) {
+            return Err(if why.contains("already exists") {
+                ApiError::Conflict(why.clone())
+            } else if why.starts_with("no incident") {
+                ApiError::NotFound(why.clone())
+            } else if why.contains("cannot move") {
+                ApiError::Conflict(why.clone())
+            } else {
+                ApiError::Unprocessable(why.clone())
+            });
+        }
+        let (_, agreement) = agreement_in_force(ctx.read())?;
+        let mut result = json!({"leaf_index": leaf});
+        let incident_id = match self.kind {
+            replay::KIND_REPORT | replay::KIND_AMEND => {
+                let r = IncidentReport::deserialize(&s.payload)
+                    .map_err(|e| ApiError::Unprocessable(format!("payload: {e}")))?;
+                r.validate(Some(&agreement)).map_err(compliance_error)?;
+                let dossier = replayed
+                    .dossiers
+                    .get(&r.id)
+                    .ok_or_else(|| ApiError::Internal("replay lost the incident".into()))?;
+                if self.kind == replay::KIND_AMEND {
+                    let original = dossier.versions.first().map(|v| v.by.as_str());
+                    if original != Some(s.party.as_str()) && s.role != Role::Monitor {
+                        return Err(ApiError::Forbidden(
+                            "only the original reporter or a monitor may amend an incident".into(),
+                        ));
+                    }
+                }
+                for e in &r.evidence {
+                    let known: Option<i64> = ctx
+                        .read()
+                        .query_row(
+                            "SELECT size FROM evidence WHERE sha256 = ?1",
+                            [&e.sha256],
+                            |x| x.get(0),
+                        )
+                        .optional()
+                        .map_err(sql)?;
+                    if known.is_none() {
+                        return Err(ApiError::Unprocessable(format!(
+                            "evidence {} is not uploaded: PUT it to /api/v1/evidence/{} first",
+                            e.sha256, e.sha256
+                        )));
+                    }
+                }
+                r.id.clone()
+            }
+            replay::KIND_REVIEW => Review::deserialize(&s.payload)
+                .map(|r| r.incident)
+                .map_err(|e| ApiError::Unprocessable(format!("payload: {e}")))?,
+            _ => CounterClaim::deserialize(&s.payload)
+                .map(|c| c.incident)
+                .map_err(|e| ApiError::Unprocessable(format!("payload: {e}")))?,
+        };
+
+        // The clock: recomputed when a review or amendment changed what it counts, on a new
+        // local day, or under another agreement; otherwise the cached one serves for the
+        // timeline of a new report.
+        let reviews = replayed
+            .dossiers
+            .values()
+            .map(|d| d.reviews.len() + d.versions.len() * 1_000_000)
+            .sum::<usize>();
+        let key = format!(
+            "{}|{}|{}",
+            agreement.hash_hex(),
+            now.to_zoned(jiff::tz::TimeZone::fixed(
+                jiff::tz::Offset::from_seconds(agreement.terms().calm_day.utc_offset_seconds)
+                    .unwrap_or(jiff::tz::Offset::UTC)
+            ))
+            .date(),
+            if self.kind == replay::KIND_REPORT {
+                0
+            } else {
+                reviews
+            }
+        );
+        let cached = self
+            .engine
+            .cache
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+            .filter(|(k, _)| *k == key && self.kind == replay::KIND_REPORT);
+        let clock = match cached {
+            Some((_, c)) => c,
+            None => {
+                let incidents = replayed.clock_incidents(now);
+                let c = PhaseClock::compute(&agreement, &incidents, &Default::default(), now)
+                    .map_err(|e| ApiError::Internal(format!("phase clock: {e}")))?;
+                log_new_transitions(ctx, &c)?;
+                c
+            }
+        };
+
+        let dossier = replayed
+            .dossiers
+            .get(&incident_id)
+            .ok_or_else(|| ApiError::Internal("replay lost the incident".into()))?;
+        let current = dossier
+            .current()
+            .ok_or_else(|| ApiError::Internal("an incident without a version".into()))?;
+        match self.kind {
+            replay::KIND_REPORT | replay::KIND_AMEND => {
+                let classification = jic_compliance::classify(
+                    &agreement,
+                    &current.item,
+                    &clock.timeline,
+                    &Default::default(),
+                )
+                .map_err(compliance_error)?;
+                let missing: Vec<Value> = classification
+                    .missing
+                    .iter()
+                    .filter_map(|m| serde_json::to_value(m).ok())
+                    .map(|m| m.get("missing").cloned().unwrap_or(Value::Null))
+                    .collect();
+                let decision = ctx.record(
+                    CLASSIFICATION,
+                    json!({
+                        "incident": incident_id,
+                        "version": dossier.version(),
+                        "outcome": classification.outcome,
+                        "rules": classification.rules.iter().map(|r| r.rule.clone()).collect::<Vec<_>>(),
+                        "missing": missing,
+                        "phase": classification.phase,
+                        "agreement": agreement.hash_hex(),
+                    }),
+                )?;
+                store_incident(ctx, dossier, &classification, leaf)?;
+                result["version"] = json!(dossier.version());
+                result["classification"] =
+                    serde_json::to_value(&classification).unwrap_or(Value::Null);
+                result["classification_leaf"] = json!(decision);
+                let mut audience = vec![
+                    Role::Monitor.as_str().to_owned(),
+                    Role::DutyOfficer.as_str().to_owned(),
+                    s.party.clone(),
+                ];
+                audience.extend(classification.answerable_party.clone());
+                ctx.emit(
+                    "incident",
+                    &audience,
+                    &json!({"incident": incident_id, "version": dossier.version(),
+                            "outcome": classification.outcome, "category": current.item.category}),
+                    Some(leaf),
+                )?;
+            }
+            replay::KIND_REVIEW => {
+                ctx.read()
+                    .execute(
+                        "UPDATE incident SET status = ?1, updated = ?2 WHERE id = ?3",
+                        params![dossier.status().as_str(), now.to_string(), incident_id],
+                    )
+                    .map_err(sql)?;
+                result["status"] = json!(dossier.status());
+                ctx.emit(
+                    "incident_status",
+                    &[
+                        Role::Monitor.as_str().to_owned(),
+                        Role::DutyOfficer.as_str().to_owned(),
+                        "*".to_owned(),
+                    ],
+                    &json!({"incident": incident_id, "status": dossier.status()}),
+                    Some(leaf),
+                )?;
+            }
+            _ => {
+                ctx.read()
+                    .execute(
+                        "INSERT INTO counter_claim (incident_id, party, body_json, leaf_index, time)
+                         VALUES (?1, ?2, ?3, ?4, ?5)",
+                        params![incident_id, s.party, s.payload.to_string(), leaf as i64, now.to_string()],
+                    )
+                    .map_err(sql)?;
+                ctx.emit(
+                    "incident_counter_claim",
+                    &[
+                        Role::Monitor.as_str().to_owned(),
+                        Role::DutyOfficer.as_str().to_owned(),
+                    ],
+                    &json!({"incident": incident_id, "party": s.party}),
+                    Some(leaf),
+                )?;
+            }
+        }
+        *self
+            .engine
+            .cache
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some((key, clock));
+        result["incident"] = json!(incident_id);
+        Ok(result)
+    }
+}
+
+/// Logs every transition of `clock` that the `phase_transition` table does not hold yet.
+fn log_new_transitions(ctx: &mut ApplyCtx<'_>, clock: &ClockResult) -> Result<(), ApiError> {
+    for t in &clock.transitions {
+        let known: Option<i64> = ctx
+            .read()
+            .query_row(
+                "SELECT id FROM phase_transition WHERE phase_id = ?1 AND at = ?2",
+                params![t.phase, t.at.to_string()],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(sql)?;
+        if known.is_some() {
+            continue;
+        }
+        let body = serde_json::to_value(t).unwrap_or(Value::Null);
+        let leaf = ctx.record(
+            TRANSITION,
+            json!({"transition": body, "agreement": clock.agreement}),
+        )?;
+        ctx.read()
+            .execute(
+                "INSERT INTO phase_transition (phase_id, from_phase, at, reason_json, leaf_index)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![
+                    t.phase,
+                    t.from_phase,
+                    t.at.to_string(),
+                    body.to_string(),
+                    leaf as i64
+                ],
+            )
+            .map_err(sql)?;
+        ctx.emit("phase_transition", &["*".to_owned()], &body, Some(leaf))?;
+    }
+    Ok(())
+}
+
+fn store_incident(
+    ctx: &ApplyCtx<'_>,
+    dossier: &jic_compliance::Dossier,
+    classification: &jic_compliance::Classification,
+    leaf: u64,
+) -> Result<(), ApiError> {
+    let Some(current) = dossier.current() else {
+        return Ok(());
+    };
+    let r = &current.item;
+    let conn = ctx.read();
+    conn.execute(
+        "INSERT INTO incident (id, reporter, status, current_version, category, occurred_start,
+             occurred_end, lat, lon, uncertainty_m, classification_json, updated)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+         ON CONFLICT(id) DO UPDATE SET status = excluded.status,
+             current_version = excluded.current_version, category = excluded.category,
+             occurred_start = excluded.occurred_start, occurred_end = excluded.occurred_end,
+             lat = excluded.lat, lon = excluded.lon, uncertainty_m = excluded.uncertainty_m,
+             classification_json = excluded.classification_json, updated = excluded.updated",
+        params![
+            r.id,
+            dossier
+                .versions
+                .first()
+                .map(|v| v.by.clone())
+                .unwrap_or_default(),
+            dossier.status().as_str(),
+            dossier.version(),
+            r.category.as_str(),
+            r.occurred.from.to_string(),
+            r.occurred.until.map(|t| t.to_string()),
+            r.location.lat,
+            r.location.lon,
+            r.location.uncertainty_m,
+            serde_json::to_string(classification).unwrap_or_default(),
+            ctx.now().to_string(),
+        ],
+    )
+    .map_err(sql)?;
+    conn.execute(
+        "INSERT INTO incident_version (incident_id, version, body_json, leaf_index, time)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![
+            r.id,
+            dossier.version(),
+            serde_json::to_string(r).unwrap_or_default(),
+            leaf as i64,
+            ctx.now().to_string()
+        ],
+    )
+    .map_err(sql)?;
+    for e in &r.evidence {
+        conn.execute(
+            "INSERT OR IGNORE INTO incident_evidence (incident_id, sha256) VALUES (?1, ?2)",
+            params![r.id, e.sha256],
+        )
+        .map_err(sql)?;
+        conn.execute(
+            "UPDATE evidence SET description = coalesce(description, ?1) WHERE sha256 = ?2",
+            params![e.description, e.sha256],
+        )
+        .map_err(sql)?;
+    }
+    Ok(())
+}
+
+// ----- HTTP ---------------------------------------------------------------------------------
+
+/// The incident, phase, report and evidence routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/incidents", get(list_incidents))
+        .route("/api/v1/incidents/export", get(export_incidents))
+        .route("/api/v1/incidents/{id}", get(get_incident))
+        .route("/api/v1/phase", get(get_phase))
+        .route("/api/v1/reports/daily/{date}", get(daily_report))
+        .route(
+            "/api/v1/evidence/{sha256}",
+            get(get_evidence).put(put_evidence),
+        )
+}
+
+fn evidence_dir(state: &AppState) -> PathBuf {
+    state.data_root().join("evidence")
+}
+
+fn check_hash(sha256: &str) -> Result<(), ApiError> {
+    if jic_compliance::incident::is_sha256_hex(sha256) {
+        Ok(())
+    } else {
+        Err(ApiError::BadRequest(
+            "the path must end in the file's SHA-256 as 64 lower-case hex digits".into(),
+        ))
+    }
+}
+
+async fn put_evidence(
+    State(state): State<AppState>,
+    Reader(reader): Reader,
+    Path(sha256): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    check_hash(&sha256)?;
+    if !matches!(
+        reader.role,
+        Role::Party | Role::Monitor | Role::Humanitarian
+    ) {
+        return Err(ApiError::Forbidden(
+            "only parties, monitors and humanitarian organisations upload evidence".into(),
+        ));
+    }
+    if body.len() > EVIDENCE_MAX_BYTES {
+        return Err(ApiError::TooLarge(format!(
+            "evidence files are limited to {EVIDENCE_MAX_BYTES} bytes"
+        )));
+    }
+    let actual = hex::encode(Sha256::digest(&body));
+    if actual != sha256 {
+        return Err(ApiError::Unprocessable(format!(
+            "the body hashes to {actual}, not {sha256}: nothing stored"
+        )));
+    }
+    let media_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let uploader = reader
+        .member
+        .clone()
+        .unwrap_or_else(|| reader.role.as_str().to_owned());
+    let dir = evidence_dir(&state);
+    let now = state.clock().now().to_string();
+    let sha = sha256.clone();
+    let created = state
+        .read(move |conn| {
+            std::fs::create_dir_all(&dir)
+                .map_err(|e| ApiError::Internal(format!("evidence directory: {e}")))?;
+            let path = dir.join(&sha);
+            if !path.exists() {
+                // Write, sync, then rename: a crash leaves either nothing or the whole file.
+                let tmp = dir.join(format!("{sha}.part"));
+                let write = || -> std::io::Result<()> {
+                    use std::io::Write as _;
+                    let mut f = std::fs::File::create(&tmp)?;
+                    f.write_all(&body)?;
+                    f.sync_all()?;
+                    std::fs::rename(&tmp, &path)
+                };
+                write().map_err(|e| ApiError::Internal(format!("evidence write: {e}")))?;
+            }
+            let n = conn
+                .execute(
+                    "INSERT OR IGNORE INTO evidence (sha256, size, media_type, uploaded_by, time)
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                    params![sha, body.len() as i64, media_type, uploader, now],
+                )
+                .map_err(sql)?;
+            Ok(n > 0)
+        })
+        .await?;
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(json!({"sha256": sha256, "stored": true}))).into_response())
+}
+
+async fn get_evidence(
+    State(state): State<AppState>,
+    Reader(_reader): Reader,
+    Path(sha256): Path<String>,
+) -> Result<Response, ApiError> {
+    check_hash(&sha256)?;
+    let path = evidence_dir(&state).join(&sha256);
+    let sha = sha256.clone();
+    let media: Option<String> = state
+        .read(move |conn| {
+            conn.query_row(
+                "SELECT media_type FROM evidence WHERE sha256 = ?1",
+                [&sha],
+                |r| r.get::<_, Option<String>>(0),
+            )
+            .optional()
+            .map_err(sql)
+            .map(Option::flatten)
+        })
+        .await?;
+    let bytes = tokio::fs::read(&path)
+        .await
+        .map_err(|_| ApiError::NotFound(format!("no evidence {sha256}")))?;
+    let mut resp = bytes.into_response();
+    let ct = media.unwrap_or_else(|| "application/octet-stream".to_owned());
+    if let Ok(v) = HeaderValue::from_str(&ct) {
+        resp.headers_mut().insert(header::CONTENT_TYPE, v);
+    }
+    Ok(resp)
+}
+
+#[derive(Debug, Deserialize)]
+struct AsOf {
+    as_of: Option<String>,
+}
+
+fn parse_as_of(state: &AppState, q: &AsOf) -> Result<Timestamp, ApiError> {
+    match &q.as_of {
+        Some(t) => t
+            .parse()
+            .map_err(|e| ApiError::BadRequest(format!("as_of: {e} (use RFC 3339)"))),
+        None => Ok(state.clock().now()),
+    }
+}
+
+async fn get_phase(
+    State(state): State<AppState>,
+    Reader(_reader): Reader,
+    Query(q): Query<AsOf>,
+) -> Result<Json<Value>, ApiError> {
+    let as_of = parse_as_of(&state, &q)?;
+    let clock = state
+        .read(move |conn| compute_clock(conn, as_of).map(|(_, _, c)| c))
+        .await?;
+    Ok(Json(serde_json::to_value(clock).unwrap_or(Value::Null)))
+}
+
+/// The agreement, every dossier with its status as of the instant, and the clock.
+type IncidentRows = (
+    Agreement,
+    Vec<(jic_compliance::Dossier, ReviewStatus)>,
+    ClockResult,
+);
+
+fn incident_rows(conn: &Connection, as_of: Timestamp) -> Result<IncidentRows, ApiError> {
+    let (agreement, replay, clock) = compute_clock(conn, as_of)?;
+    let rows = replay
+        .dossiers
+        .into_values()
+        .map(|d| {
+            let status = d.status_at(as_of);
+            (d, status)
+        })
+        .collect();
+    Ok((agreement, rows, clock))
+}
+
+async fn list_incidents(
+    State(state): State<AppState>,
+    Reader(_reader): Reader,
+) -> Result<Json<Value>, ApiError> {
+    let now = state.clock().now();
+    let (_, rows, clock) = state.read(move |conn| incident_rows(conn, now)).await?;
+    let list: Vec<Value> = rows
+        .iter()
+        .filter_map(|(d, status)| {
+            let current = d.current()?;
+            Some(json!({
+                "id": d.id(),
+                "version": d.version(),
+                "status": status,
+                "report": current.item,
+                "classification": clock.classification(d.id()),
+            }))
+        })
+        .collect();
+    Ok(Json(Value::Array(list)))
+}
+
+async fn get_incident(
+    State(state): State<AppState>,
+    Reader(_reader): Reader,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let now = state.clock().now();
+    let (_, rows, clock) = state.read(move |conn| incident_rows(conn, now)).await?;
+    let (d, status) = rows
+        .iter()
+        .find(|(d, _)| d.id() == id)
+        .ok_or_else(|| ApiError::NotFound(format!("no incident `{id}`")))?;
+    Ok(Json(json!({
+        "id": d.id(),
+        "status": status,
+        "dossier": d,
+        "classification": clock.classification(d.id()),
+    })))
+}
+
+#[derive(Debug, Deserialize)]
+struct ExportQuery {
+    format: Option<String>,
+}
+
+async fn export_incidents(
+    State(state): State<AppState>,
+    Reader(_reader): Reader,
+    Query(q): Query<ExportQuery>,
+) -> Result<Response, ApiError> {
+    let now = state.clock().now();
+    let (_, rows, clock) = state.read(move |conn| incident_rows(conn, now)).await?;
+    let export: Vec<ExportRow<'_>> = rows
+        .iter()
+        .filter_map(|(d, status)| {
+            Some(ExportRow {
+                report: &d.current()?.item,
+                version: d.version(),
+                status: *status,
+                classification: clock.classification(d.id()),
+            })
+        })
+        .collect();
+    match q.format.as_deref().unwrap_or("geojson") {
+        "geojson" => {
+            let mut resp = Json(jic_compliance::export::to_geojson(&export)).into_response();
+            resp.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/geo+json"),
+            );
+            Ok(resp)
+        }
+        "csv" => {
+            let bytes = jic_compliance::export::to_csv(&export)
+                .map_err(|e| ApiError::Internal(e.to_string()))?;
+            let mut resp = bytes.into_response();
+            resp.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/csv; charset=utf-8"),
+            );
+            Ok(resp)
+        }
+        other => Err(ApiError::BadRequest(format!(
+            "format `{other}`: use geojson or csv"
+        ))),
+    }
+}
+
+/// The latest signed checkpoint, parsed (origin, size, root hash).
+fn latest_checkpoint(conn: &Connection) -> Result<Option<CheckpointRef>, ApiError> {
+    let note: Option<String> = conn
+        .query_row(
+            "SELECT note FROM log_checkpoint ORDER BY size DESC LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(sql)?;
+    Ok(note.and_then(|n| {
+        let mut lines = n.lines();
+        let origin = lines.next()?.to_owned();
+        let size = lines.next()?.parse().ok()?;
+        let root_hash = lines.next()?.to_owned();
+        Some(CheckpointRef {
+            origin,
+            size,
+            root_hash,
+        })
+    }))
+}
+
+/// Notifications without coordinates (sealed ones left out), with their acknowledgments.
+fn notifications(conn: &Connection) -> Result<Vec<NotificationRef>, ApiError> {
+    let mut stmt = match conn.prepare(
+        "SELECT n.id, n.kind, n.body_json, n.ack_deadline, s.received
+         FROM humanitarian_notification n LEFT JOIN submission s ON s.leaf_index = n.leaf_index
+         WHERE n.disclosure != 'sealed'",
+    ) {
+        Ok(s) => s,
+        // The humanitarian tables belong to issue #6; without them there is nothing to show.
+        Err(_) => return Ok(Vec::new()),
+    };
+    let rows = stmt
+        .query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, Option<String>>(3)?,
+                r.get::<_, Option<String>>(4)?,
+            ))
+        })
+        .map_err(sql)?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(sql)?;
+    let mut out = Vec::new();
+    for (id, kind, body, deadline, received) in rows {
+        let (Some(deadline), Some(received)) = (
+            deadline.and_then(|d| d.parse::<Timestamp>().ok()),
+            received.and_then(|d| d.parse::<Timestamp>().ok()),
+        ) else {
+            continue;
+        };
+        let name = serde_json::from_str::<Value>(&body)
+            .ok()
+            .and_then(|b| b.get("name").and_then(Value::as_str).map(str::to_owned))
+            .unwrap_or_else(|| id.clone());
+        let recipients: Vec<String> = conn
+            .prepare("SELECT party FROM notification_recipient WHERE notification_id = ?1 ORDER BY party")
+            .and_then(|mut s| s.query_map([&id], |r| r.get(0))?.collect())
+            .map_err(sql)?;
+        let acknowledgments = conn
+            .prepare(
+                "SELECT party, time FROM acknowledgment WHERE notification_id = ?1 ORDER BY time",
+            )
+            .and_then(|mut s| {
+                s.query_map([&id], |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+                })?
+                .collect::<Result<Vec<_>, _>>()
+            })
+            .map_err(sql)?
+            .into_iter()
+            .filter_map(|(party, at)| {
+                Some(jic_compliance::links::Acknowledgment {
+                    party,
+                    at: at.parse().ok()?,
+                })
+            })
+            .collect();
+        out.push(NotificationRef {
+            id,
+            kind,
+            name,
+            notified_at: received,
+            deadline,
+            recipients,
+            acknowledgments,
+        });
+    }
+    Ok(out)
+}
+
+async fn daily_report(
+    State(state): State<AppState>,
+    Reader(reader): Reader,
+    Path(date): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let day: jiff::civil::Date = date
+        .parse()
+        .map_err(|e| ApiError::BadRequest(format!("date `{date}`: {e} (use YYYY-MM-DD)")))?;
+    let now = state.clock().now();
+    let audience = reader.audience_names();
+    let report = state
+        .read(move |conn| {
+            let (agreement, rows, clock) = incident_rows(conn, now)?;
+            let incidents: Vec<jic_compliance::ClockIncident> = rows
+                .iter()
+                .filter_map(|(d, status)| {
+                    Some(jic_compliance::ClockIncident {
+                        report: d.current()?.item.clone(),
+                        status: *status,
+                    })
+                })
+                .collect();
+            let alerts: Vec<AlertRef> = jic_store::state::StateRead::alerts(conn, Some(&audience))?
+                .into_iter()
+                .filter_map(|a| {
+                    Some(AlertRef {
+                        id: a.id.to_string(),
+                        kind: a.kind,
+                        at: a.created.parse().ok()?,
+                        lat: None,
+                        lon: None,
+                        summary: a.subject_json,
+                    })
+                })
+                .collect();
+            let notes = notifications(conn)?;
+            let checkpoint = latest_checkpoint(conn)?;
+            jic_compliance::SituationReport::build(
+                day,
+                ReportInputs {
+                    agreement: &agreement,
+                    clock: &clock,
+                    incidents: &incidents,
+                    alerts: &alerts,
+                    notifications: &notes,
+                    checkpoint: checkpoint.as_ref(),
+                    generated_at: now,
+                },
+            )
+            .map_err(|e| ApiError::BadRequest(e.to_string()))
+        })
+        .await?;
+    let wants_html = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("text/html"));
+    if wants_html {
+        let mut resp = jic_compliance::render::render_html(&report).into_response();
+        resp.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/html; charset=utf-8"),
+        );
+        Ok(resp)
+    } else {
+        Ok(Json(report).into_response())
+    }
+}

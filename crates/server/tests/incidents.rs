@@ -1,0 +1,342 @@
+//! Incidents over HTTP against a real listener: evidence upload verified by hash, a report
+//! classified and logged, a counter-claim beside it, the review workflow by monitors only, the
+//! phase clock recomputed from the log table giving the server's answer, the daily report as
+//! HTML and JSON, and export.
+
+#![allow(
+    clippy::unwrap_used,
+    reason = "test helpers fail loudly on unexpected errors"
+)]
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use jic_server::clock::{Clock, ManualClock};
+use jic_server::config::ServerConfig;
+use jic_server::deployment::{self, DataDir, InitOptions, InitReport};
+use jic_server::{AppState, OpenOptions};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+struct T {
+    base: String,
+    _dir: tempfile::TempDir,
+    data: DataDir,
+    report: InitReport,
+    state: AppState,
+    clock: Arc<ManualClock>,
+    http: reqwest::Client,
+    seq: std::sync::Mutex<std::collections::HashMap<String, u64>>,
+}
+
+async fn start() -> T {
+    let dir = tempfile::tempdir().unwrap();
+    let data = DataDir::new(dir.path().join("data"));
+    let package =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scenarios/syria-2016-09/agreement");
+    let report = deployment::init(
+        &data,
+        &InitOptions {
+            agreement: package,
+            extra_members: vec![],
+            origin: "jic.test/syria-2016".to_owned(),
+            config: ServerConfig::default(),
+        },
+    )
+    .unwrap();
+    let clock = Arc::new(ManualClock::new("2016-09-17T14:00:00Z".parse().unwrap()));
+    let config = deployment::read_config(&data).unwrap();
+    let state = AppState::open(
+        &data,
+        OpenOptions {
+            clock: clock.clone(),
+            config,
+            registry: jic_server::kinds::default_registry(),
+            log: None,
+        },
+    )
+    .await
+    .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let served = state.clone();
+    tokio::spawn(async move {
+        jic_server::run(listener, served, std::future::pending())
+            .await
+            .unwrap();
+    });
+    T {
+        base,
+        _dir: dir,
+        data,
+        report,
+        state,
+        clock,
+        http: reqwest::Client::new(),
+        seq: Default::default(),
+    }
+}
+
+impl T {
+    fn token(&self, member: &str) -> String {
+        self.report
+            .tokens
+            .iter()
+            .find(|(_, m, _)| m == member)
+            .unwrap()
+            .2
+            .clone()
+    }
+
+    async fn submit(&self, member: &str, kind: &str, payload: Value) -> (StatusCode, Value) {
+        let seq = {
+            let mut m = self.seq.lock().unwrap();
+            let s = m.entry(member.to_owned()).or_insert(0);
+            *s += 1;
+            *s
+        };
+        let path = deployment::keys_dir(&self.data).join(format!("{member}.key"));
+        let signer =
+            jic_ledger::key::NoteSigner::from_skey(std::fs::read_to_string(path).unwrap().trim())
+                .unwrap();
+        let body = jic_server::client::submission_body(
+            &signer,
+            member,
+            kind,
+            seq,
+            self.clock.now(),
+            payload,
+            false,
+        )
+        .unwrap();
+        let r = self
+            .http
+            .post(format!("{}/api/v1/submissions", self.base))
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    async fn get(&self, path: &str, member: &str, accept: &str) -> (StatusCode, String) {
+        let r = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .bearer_auth(self.token(member))
+            .header("accept", accept)
+            .send()
+            .await
+            .unwrap();
+        (r.status(), r.text().await.unwrap())
+    }
+
+    async fn get_json(&self, path: &str, member: &str) -> Value {
+        let (status, text) = self.get(path, member, "application/json").await;
+        assert_eq!(status, StatusCode::OK, "{path}: {text}");
+        serde_json::from_str(&text).unwrap()
+    }
+}
+
+fn deir_ez_zor(evidence: &str) -> Value {
+    json!({
+        "id": "dez-2016-09-17",
+        "reporter": "jic_monitors",
+        "occurred": {"from": "2016-09-17T12:55:00Z", "until": "2016-09-17T13:56:00Z"},
+        "location": {"lat": 35.257, "lon": 40.141, "uncertainty_m": 500.0, "name": "Jabal al-Tharda"},
+        "category": "airstrike",
+        "actor": {"kind": "party", "id": "us"},
+        "casualties": {"killed_min": 62, "killed_max": 106},
+        "description": "Coalition strikes on Syrian Arab Army positions",
+        "sources": ["https://en.wikipedia.org/wiki/September_2016_Deir_ez-Zor_air_raid"],
+        "evidence": [{"sha256": evidence, "description": "strike log excerpt", "media_type": "text/plain"}]
+    })
+}
+
+#[tokio::test]
+async fn incident_lifecycle_over_http() {
+    let t = start().await;
+    let file = b"17 Sept 2016 15:55-16:56 local: 37 strikes".to_vec();
+    let sha = hex::encode(Sha256::digest(&file));
+
+    // A report citing evidence that is not uploaded is refused, and nothing is stored.
+    let (status, body) = t
+        .submit("jic_monitors", "incident.report", deir_ez_zor(&sha))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("PUT it to /api/v1/evidence/")
+    );
+
+    // Evidence upload: the body must hash to the name.
+    let put = |path: String, bytes: Vec<u8>| {
+        t.http
+            .put(format!("{}{path}", t.base))
+            .bearer_auth(t.token("jic_monitors"))
+            .header("content-type", "text/plain")
+            .body(bytes)
+            .send()
+    };
+    let wrong = hex::encode(Sha256::digest(b"something else"));
+    let r = put(format!("/api/v1/evidence/{wrong}"), file.clone())
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let r = put("/api/v1/evidence/not-a-hash".into(), file.clone())
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let r = put(format!("/api/v1/evidence/{sha}"), file.clone())
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let r = put(format!("/api/v1/evidence/{sha}"), file.clone())
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "idempotent");
+    assert!(t.state.data_root().join("evidence").join(&sha).exists());
+    let (status, back) = t.get(&format!("/api/v1/evidence/{sha}"), "us", "*/*").await;
+    assert_eq!((status, back.as_bytes()), (StatusCode::OK, file.as_slice()));
+
+    // The report: classified as a violation, the classification logged as a decision.
+    let (status, receipt) = t
+        .submit("jic_monitors", "incident.report", deir_ez_zor(&sha))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{receipt}");
+    let result = &receipt["result"];
+    assert_eq!(result["classification"]["outcome"], "violation", "{result}");
+    assert_eq!(result["classification"]["phase"], "extension");
+    assert!(
+        result["classification_leaf"].as_u64().unwrap() > receipt["leaf_index"].as_u64().unwrap()
+    );
+    let (status, body) = t
+        .submit("jic_monitors", "incident.report", deir_ez_zor(&sha))
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "duplicate id: {body}");
+    // A party may not report in another's name.
+    let mut forged = deir_ez_zor(&sha);
+    forged["reporter"] = json!("russia");
+    let (status, _) = t.submit("us", "incident.report", forged).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // The accused answers; only monitors review; the workflow's order holds.
+    let (status, body) = t
+        .submit(
+            "us",
+            "incident.counter_claim",
+            json!({"incident": "dez-2016-09-17", "statement": "We believed we were striking ISIL; we notified the location in advance."}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let review = |status: &str| json!({"incident": "dez-2016-09-17", "version": 1, "status": status, "note": ""});
+    let (status, _) = t.submit("us", "incident.review", review("verified")).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, body) = t
+        .submit("jic_monitors", "incident.review", review("verified"))
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::CONFLICT,
+        "reported → verified skips review: {body}"
+    );
+    let (status, _) = t
+        .submit("jic_monitors", "incident.review", review("under_review"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = t
+        .submit("jic_monitors", "incident.review", review("verified"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+
+    let dossier = t
+        .get_json("/api/v1/incidents/dez-2016-09-17", "russia")
+        .await;
+    assert_eq!(dossier["status"], "verified");
+    assert_eq!(dossier["dossier"]["counter_claims"][0]["by"], "us");
+    assert_eq!(
+        dossier["dossier"]["versions"][0]["item"]["reporter"],
+        "jic_monitors"
+    );
+    assert_eq!(dossier["dossier"]["reviews"].as_array().unwrap().len(), 2);
+
+    // The phase clock, from the server and recomputed from the log table alone.
+    t.clock.set("2016-09-19T06:00:00Z".parse().unwrap());
+    let as_of = "2016-09-19T06:00:00Z";
+    t.state.integrate().await.unwrap();
+    let server = t
+        .get_json(&format!("/api/v1/phase?as_of={as_of}"), "us")
+        .await;
+    assert_eq!(server["phase_now"], "extension");
+    let day17 = server["days"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["date"] == "2016-09-17")
+        .unwrap();
+    assert_eq!(day17["counted"], json!(["dez-2016-09-17"]));
+    let db = t.data.db_path();
+    let offline = tokio::task::spawn_blocking(move || {
+        let conn = jic_store::db::open(&db).unwrap();
+        let replay = jic_server::kinds::incidents::replay_log_table(&conn).unwrap();
+        assert!(replay.skipped.is_empty(), "{:?}", replay.skipped);
+        let (_, agreement) = jic_server::kinds::incidents::agreement_in_force(&conn).unwrap();
+        let as_of = as_of.parse().unwrap();
+        jic_compliance::PhaseClock::compute(
+            &agreement,
+            &replay.clock_incidents(as_of),
+            &Default::default(),
+            as_of,
+        )
+        .unwrap()
+    })
+    .await
+    .unwrap();
+    assert_eq!(serde_json::to_value(&offline).unwrap(), server);
+
+    // The daily report, HTML and JSON, tied to a checkpoint.
+    let (status, html) = t
+        .get(
+            "/api/v1/reports/daily/2016-09-17",
+            "jic_monitors",
+            "text/html",
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.starts_with("<!DOCTYPE html>") && html.contains("<svg id=\"map\""));
+    assert!(html.contains("dez-2016-09-17") && html.contains("jic.test/syria-2016"));
+    let json = t
+        .get_json("/api/v1/reports/daily/2016-09-17", "jic_monitors")
+        .await;
+    assert_eq!(json["incidents"][0]["outcome"], "violation");
+    assert_eq!(json["series"].as_array().unwrap().len(), 14);
+    assert!(json["checkpoint"]["size"].as_u64().unwrap() > 0);
+    let (status, _) = t
+        .get(
+            "/api/v1/reports/daily/17-09-2016",
+            "jic_monitors",
+            "text/html",
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+
+    // Export.
+    let gj = t
+        .get_json("/api/v1/incidents/export?format=geojson", "un_envoy")
+        .await;
+    assert_eq!(gj["features"][0]["properties"]["status"], "verified");
+    let (status, csv) = t
+        .get(
+            "/api/v1/incidents/export?format=csv",
+            "un_envoy",
+            "text/csv",
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(csv.starts_with("id,version,reporter") && csv.contains("dez-2016-09-17"));
+}
