@@ -318,8 +318,7 @@ async fn verify_async(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
     let restricted = load_payloads(args.payloads.as_deref())?;
     let mut findings: Vec<Finding> = Vec::new();
     let mut leaves: Vec<Hash> = Vec::with_capacity(usize::try_from(cp.size).unwrap_or(0));
-    let mut roster_keys: HashSet<String> = HashSet::new();
-    let mut roster_seen = false;
+    let mut roster = RosterReplay::default();
     let mut submissions = 0u64;
     let mut restricted_checked = 0u64;
     let mut committed: Vec<(u64, String)> = Vec::new();
@@ -378,8 +377,7 @@ async fn verify_async(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
                 bytes,
                 &trusted,
                 &restricted,
-                &mut roster_keys,
-                &mut roster_seen,
+                &mut roster,
                 &mut submissions,
                 &mut restricted_checked,
                 &mut committed,
@@ -538,7 +536,7 @@ async fn verify_async(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
             ),
             None => String::new(),
         },
-        if roster_seen {
+        if roster.seen {
             ""
         } else {
             " (no roster in the log: signer keys were not checked against one)"
@@ -556,8 +554,7 @@ fn check_entry(
     bytes: &[u8],
     trusted: &HashSet<String>,
     restricted: &BTreeMap<u64, RestrictedPayload>,
-    roster_keys: &mut HashSet<String>,
-    roster_seen: &mut bool,
+    roster: &mut RosterReplay,
     submissions: &mut u64,
     restricted_checked: &mut u64,
     committed: &mut Vec<(u64, String)>,
@@ -576,8 +573,7 @@ fn check_entry(
     match &entry {
         LogEntry::Record { kind, body, .. } => {
             if kind.starts_with("roster") {
-                *roster_seen = true;
-                collect_keys(body, roster_keys);
+                roster.genesis(body);
             }
         }
         LogEntry::Submission { signed, .. } => {
@@ -590,19 +586,18 @@ fn check_entry(
                 return;
             }
             let env: &Envelope = &signed.envelope;
-            let known = roster_keys.contains(&env.key) || trusted.contains(&env.key);
-            if (*roster_seen || !trusted.is_empty()) && !known {
+            let known = roster.allows(&env.party, &env.key) || trusted.contains(&env.key);
+            if (roster.seen || !trusted.is_empty()) && !known {
                 findings.push(Finding {
                     index: Some(index),
-                    what: format!("signed by {}, which is not on the roster", env.key),
+                    what: format!(
+                        "signed by {}, which is not a roster key of {} at this point",
+                        env.key, env.party
+                    ),
                 });
+                return;
             }
-            if env.kind.starts_with("roster") {
-                *roster_seen = true;
-                if let Body::Public(p) = &env.body {
-                    collect_keys(p, roster_keys);
-                }
-            }
+            roster.apply(env);
             if let Body::Committed(c) = &env.body {
                 match restricted.get(&index) {
                     Some(r) => {
@@ -617,6 +612,69 @@ fn check_entry(
                     None => committed.push((index, c.clone())),
                 }
             }
+        }
+    }
+}
+
+/// The roster replayed from the log: which keys may speak for which party at each point.
+///
+/// The genesis record (`roster.genesis`, body `{"members":[{"id","keys":[vkey…]}…]}`) seeds it;
+/// `roster.key_add` / `roster.key_revoke` submissions (payload `{"key": vkey}`, signed by a
+/// current key of the member) change it. A roster record of another shape contributes every
+/// verifier key it contains, for any party.
+#[derive(Debug, Default)]
+struct RosterReplay {
+    seen: bool,
+    keys: std::collections::HashMap<String, HashSet<String>>,
+    any_party: HashSet<String>,
+}
+
+impl RosterReplay {
+    fn genesis(&mut self, body: &serde_json::Value) {
+        self.seen = true;
+        let members = body.get("members").and_then(|m| m.as_array());
+        let mut understood = false;
+        for m in members.into_iter().flatten() {
+            let (Some(id), Some(keys)) = (
+                m.get("id").and_then(|i| i.as_str()),
+                m.get("keys").and_then(|k| k.as_array()),
+            ) else {
+                continue;
+            };
+            understood = true;
+            let set = self.keys.entry(id.to_owned()).or_default();
+            set.extend(keys.iter().filter_map(|k| k.as_str()).map(str::to_owned));
+        }
+        if !understood {
+            collect_keys(body, &mut self.any_party);
+        }
+    }
+
+    fn allows(&self, party: &str, key: &str) -> bool {
+        self.keys.get(party).is_some_and(|k| k.contains(key)) || self.any_party.contains(key)
+    }
+
+    fn apply(&mut self, env: &Envelope) {
+        let Body::Public(payload) = &env.body else {
+            return;
+        };
+        let Some(key) = payload.get("key").and_then(|k| k.as_str()) else {
+            return;
+        };
+        match env.kind.as_str() {
+            "roster.key_add" => {
+                self.keys
+                    .entry(env.party.clone())
+                    .or_default()
+                    .insert(key.to_owned());
+            }
+            "roster.key_revoke" => {
+                if let Some(k) = self.keys.get_mut(&env.party) {
+                    k.remove(key);
+                }
+                self.any_party.remove(key);
+            }
+            _ => {}
         }
     }
 }
@@ -760,6 +818,32 @@ fn append_test(args: &AppendTestArgs) -> anyhow::Result<ExitCode> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_roster_replays_genesis_additions_and_revocations() {
+        let k1 = test_signer().unwrap().verifier().to_vkey();
+        let k2 = NoteSigner::from_seed("us", &[2; 32])
+            .unwrap()
+            .verifier()
+            .to_vkey();
+        let mut r = RosterReplay::default();
+        r.genesis(&serde_json::json!({"members": [{"id": "us", "keys": [&k1], "name": "US"}]}));
+        assert!(r.allows("us", &k1) && !r.allows("ru", &k1) && !r.allows("us", &k2));
+        let change = |kind: &str, key: &str| {
+            Envelope::public(
+                kind,
+                "us",
+                &k1,
+                1,
+                "2016-09-17T00:00:00Z",
+                serde_json::json!({"key": key}),
+            )
+        };
+        r.apply(&change("roster.key_add", &k2));
+        assert!(r.allows("us", &k2));
+        r.apply(&change("roster.key_revoke", &k1));
+        assert!(!r.allows("us", &k1) && r.allows("us", &k2));
+    }
 
     #[test]
     fn roster_keys_are_found_anywhere_in_a_body() {
