@@ -610,7 +610,13 @@ impl Journal {
             return Err(Error::State(format!("strike notice {} exists", notice.id)));
         }
         self.site_index();
-        let notifications: Vec<Notification> = self.notifications.values().cloned().collect();
+        // Only movements matter to the check; sites come through the index.
+        let notifications: Vec<Notification> = self
+            .notifications
+            .values()
+            .filter(|n| matches!(n.subject, Subject::Movement(_)))
+            .cloned()
+            .collect();
         let air_operations: Vec<AirOperation> = self.air_operations.values().cloned().collect();
         let Some(sites) = self.sites.as_ref() else {
             return Err(Error::State("site index unavailable".to_owned()));

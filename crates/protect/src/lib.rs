@@ -26,11 +26,13 @@ pub mod index;
 pub mod journal;
 pub mod movement;
 pub mod notification;
+pub mod phase;
 pub mod review;
 pub mod sealed;
 pub mod site;
 pub mod strike;
 pub mod suspension;
+pub mod synthetic;
 pub mod wire;
 
 pub use index::SiteIndex;

@@ -576,6 +576,21 @@ pub fn assessment_json(a: &Assessment) -> Value {
     })
 }
 
+/// A shape as a GeoJSON geometry (for what recipients may see, e.g. a coarsened site).
+pub fn shape_json(shape: &Shape) -> Value {
+    let xy = |c: &Coord<f64>| json!([c.x, c.y]);
+    match shape {
+        Shape::Point(c) => json!({"type": "Point", "coordinates": xy(c)}),
+        Shape::Line(l) => {
+            json!({"type": "LineString", "coordinates": l.0.iter().map(xy).collect::<Vec<_>>()})
+        }
+        Shape::Area(a) => json!({"type": "MultiPolygon", "coordinates": a.0.iter().map(|p| {
+            std::iter::once(p.exterior()).chain(p.interiors())
+                .map(|r| r.0.iter().map(xy).collect::<Vec<_>>()).collect::<Vec<_>>()
+        }).collect::<Vec<_>>()}),
+    }
+}
+
 /// Submission kinds of the humanitarian and implementation planes.
 pub mod kind {
     /// A static site notification.

@@ -2,7 +2,10 @@
 //! journal exactly as the server applies submissions: JSON payloads by kind and party, with
 //! receipt times.
 
-#![allow(clippy::unwrap_used, reason = "test helpers: a failure is the test failing")]
+#![allow(
+    clippy::unwrap_used,
+    reason = "test helpers: a failure is the test failing"
+)]
 
 use jic_agreement::{Agreement, Source, load};
 use jic_protect::journal::{Decision, Entry, JournalParams};

@@ -22,6 +22,7 @@ pub mod log_routes;
 pub mod log_sink;
 pub mod policy;
 pub mod problem;
+pub mod protect_routes;
 mod ratelimit;
 pub mod routes;
 pub mod submit;
@@ -409,6 +410,11 @@ pub async fn run(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServerError> {
     let detector = tokio::spawn(tracking::run_detector(state.clone()));
+    // Acknowledgment and review deadlines (issue #6): the decision logic is pure, in jic-protect.
+    let protect_ticker = tokio::spawn(kinds::protect::run_ticker(
+        state.clone(),
+        std::time::Duration::from_millis(500),
+    ));
     let clock = state.inner.clock.clone();
     let integrator = tokio::spawn(log_routes::run_integrator(
         state.inner.db_path.clone(),
@@ -430,6 +436,7 @@ pub async fn run(
         .with_graceful_shutdown(shutdown)
         .await;
     detector.abort();
+    protect_ticker.abort();
     state.shutdown().await;
     integrator.abort();
     // One last integration so every committed leaf is in a signed checkpoint.

@@ -46,6 +46,7 @@ use crate::submit::{Accepted, KindHandler, Receipt};
 pub fn router(state: AppState) -> Router {
     let config = state.config().clone();
     let log = state.log().clone();
+    let protect = crate::protect_routes::router(state.clone());
     let api = Router::new()
         .route("/api/v1/health", get(health))
         .route("/api/v1/openapi.json", get(openapi_json))
@@ -79,7 +80,8 @@ pub fn router(state: AppState) -> Router {
             ApiError::MethodNotAllowed("this method is not allowed on this path".to_owned())
         })
         .with_state(state)
-        .merge(crate::log_routes::router(log));
+        .merge(crate::log_routes::router(log))
+        .merge(protect);
 
     let middleware = ServiceBuilder::new()
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))

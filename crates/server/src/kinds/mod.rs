@@ -4,8 +4,12 @@
 pub mod agreement;
 pub mod air_ops;
 pub mod alerts;
+pub mod humanitarian;
 pub mod incidents;
+pub mod protect;
 pub mod roster;
+pub mod strike;
+pub mod suspension;
 pub mod tracks;
 
 use crate::submit::KindRegistry;
@@ -23,6 +27,10 @@ pub fn default_registry() -> KindRegistry {
         .register(roster::AddKey)
         .register(roster::RevokeKey)
         .register(tracks::TrackBatchKind);
+    let protect = std::sync::Arc::new(protect::Engine::default());
+    humanitarian::register(&mut registry, &protect);
+    strike::register(&mut registry, &protect);
+    suspension::register(&mut registry, &protect);
     incidents::register(&mut registry);
     registry
 }

@@ -1,0 +1,264 @@
+//! Read routes of the humanitarian and implementation planes (issue #6). Writes go through
+//! `POST /api/v1/submissions` with the kinds in `kinds::humanitarian`, `kinds::strike` and
+//! `kinds::suspension`.
+//!
+//! # Wire format
+//! - `GET /api/v1/notifications`: `[{"id", "org", "kind": "site"|"movement", "disclosure",
+//!   "status", "version", "recipients", "ack_deadline", "acknowledgments": [{"party",
+//!   "version", "time"}], "geometry"?}]`. The notifier sees its own in full; a recipient party
+//!   sees a shared site coarsened to its stated precision, a movement's route and window, and
+//!   a sealed site with **no** geometry; the joint cell and monitors see every notification as
+//!   a recipient does. Sealed coordinates are served to nobody but the notifier.
+//! - `GET /api/v1/strike-notices/{id}`: `{"id", "party", "status", "assessment", "reviews",
+//!   "stop_requests"}` to the filer, the other parties, the joint cell and the monitors.
+//! - `GET /api/v1/implementation`: `{"suspended", "standing": [{"party", "since", "reason"}]}`,
+//!   public to every reader.
+
+use axum::extract::{Path, State};
+use axum::routing::get;
+use axum::{Json, Router};
+use jic_protect::wire::{MovementJson, SiteJson, shape_json};
+use jic_store::roster::Role;
+use rusqlite::{Connection, params};
+use serde_json::{Value, json};
+
+use crate::AppState;
+use crate::auth::{Principal, Reader};
+use crate::problem::ApiError;
+
+/// The routes, to merge into the API router.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/api/v1/notifications", get(list_notifications))
+        .route("/api/v1/strike-notices/{id}", get(get_strike_notice))
+        .route("/api/v1/implementation", get(implementation_status))
+        .with_state(state)
+}
+
+fn sql(e: rusqlite::Error) -> ApiError {
+    ApiError::from(jic_store::StoreError::from(e))
+}
+
+/// What `reader` may see of one notification's geometry.
+fn geometry_for(
+    reader: &Principal,
+    org: &str,
+    kind: &str,
+    recipients: &[String],
+    body: &Value,
+) -> Option<Value> {
+    let own = reader.is_member(org);
+    let recipient = reader
+        .member
+        .as_deref()
+        .is_some_and(|m| recipients.iter().any(|r| r == m))
+        || matches!(reader.role, Role::DutyOfficer | Role::Monitor);
+    if !(own || recipient) {
+        return None;
+    }
+    match kind {
+        "site" => {
+            let site: SiteJson = serde_json::from_value(body.clone()).ok()?;
+            if own {
+                return serde_json::to_value(&site.geometry).ok();
+            }
+            let site = site.to_site(org).ok()?;
+            site.recipient_view().map(|s| shape_json(&s))
+        }
+        "movement" => {
+            let m: MovementJson = serde_json::from_value(body.clone()).ok()?;
+            serde_json::to_value(&m.route).ok()
+        }
+        _ => None,
+    }
+}
+
+/// id, org, kind, disclosure, status, version, body, ack deadline, updated.
+type NotificationRow = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    i64,
+    String,
+    Option<String>,
+    String,
+);
+
+fn notifications_for(conn: &Connection, reader: &Principal) -> Result<Vec<Value>, ApiError> {
+    let mut stmt = conn
+        .prepare(
+            "SELECT id, org, kind, disclosure, status, version, body_json, ack_deadline, updated
+             FROM humanitarian_notification ORDER BY id",
+        )
+        .map_err(sql)?;
+    let rows: Vec<NotificationRow> = stmt
+        .query_map([], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+                r.get(7)?,
+                r.get(8)?,
+            ))
+        })
+        .map_err(sql)?
+        .collect::<Result<_, _>>()
+        .map_err(sql)?;
+    let mut out = Vec::new();
+    for (id, org, kind, disclosure, status, version, body, deadline, updated) in rows {
+        let recipients: Vec<String> = conn
+            .prepare("SELECT party FROM notification_recipient WHERE notification_id = ?1 ORDER BY party")
+            .map_err(sql)?
+            .query_map([&id], |r| r.get(0))
+            .map_err(sql)?
+            .collect::<Result<_, _>>()
+            .map_err(sql)?;
+        let visible = reader.is_member(&org)
+            || matches!(reader.role, Role::DutyOfficer | Role::Monitor)
+            || reader
+                .member
+                .as_deref()
+                .is_some_and(|m| recipients.iter().any(|r| r == m));
+        if !visible {
+            continue;
+        }
+        let acks: Vec<Value> = conn
+            .prepare(
+                "SELECT party, version, time FROM acknowledgment WHERE notification_id = ?1
+                 ORDER BY leaf_index",
+            )
+            .map_err(sql)?
+            .query_map(params![id], |r| {
+                Ok(
+                    json!({"party": r.get::<_, String>(0)?, "version": r.get::<_, i64>(1)?,
+                          "time": r.get::<_, String>(2)?}),
+                )
+            })
+            .map_err(sql)?
+            .collect::<Result<_, _>>()
+            .map_err(sql)?;
+        let body: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+        let mut v = json!({
+            "id": id, "org": org, "kind": kind, "disclosure": disclosure, "status": status,
+            "version": version, "recipients": recipients, "ack_deadline": deadline,
+            "acknowledgments": acks, "updated": updated,
+            "geometry": geometry_for(reader, &org, &kind, &recipients, &body),
+        });
+        if kind == "movement"
+            && let Some(o) = v.as_object_mut()
+        {
+            o.insert("window".into(), body["window"].clone());
+            o.insert("vehicles".into(), body["vehicles"].clone());
+            o.insert("markings".into(), body["markings"].clone());
+        }
+        out.push(v);
+    }
+    Ok(out)
+}
+
+async fn list_notifications(
+    State(state): State<AppState>,
+    Reader(reader): Reader,
+) -> Result<Json<Vec<Value>>, ApiError> {
+    let list = state
+        .read(move |conn| notifications_for(conn, &reader))
+        .await?;
+    Ok(Json(list))
+}
+
+async fn get_strike_notice(
+    State(state): State<AppState>,
+    Reader(reader): Reader,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let view = state
+        .read(move |conn| {
+            let row = conn
+                .query_row(
+                    "SELECT party, status, verdict_json, review_deadline FROM strike_notice WHERE id = ?1",
+                    [&id],
+                    |r| {
+                        Ok((
+                            r.get::<_, String>(0)?,
+                            r.get::<_, String>(1)?,
+                            r.get::<_, Option<String>>(2)?,
+                            r.get::<_, Option<String>>(3)?,
+                        ))
+                    },
+                )
+                .ok();
+            let Some((party, status, verdict, deadline)) = row else {
+                return Err(ApiError::NotFound(format!("no strike notice {id:?}")));
+            };
+            // Parties (filer and counterparts), the joint cell and monitors.
+            if !matches!(reader.role, Role::Party | Role::DutyOfficer | Role::Monitor) {
+                return Err(ApiError::NotFound(format!("no strike notice {id:?}")));
+            }
+            let reviews: Vec<Value> = conn
+                .prepare("SELECT party, stance, reason, time FROM strike_review WHERE notice_id = ?1 ORDER BY leaf_index")
+                .map_err(sql)?
+                .query_map([&id], |r| {
+                    Ok(json!({"party": r.get::<_, String>(0)?, "stance": r.get::<_, String>(1)?,
+                              "reason": r.get::<_, Option<String>>(2)?, "time": r.get::<_, String>(3)?}))
+                })
+                .map_err(sql)?
+                .collect::<Result<_, _>>()
+                .map_err(sql)?;
+            let stops: Vec<Value> = conn
+                .prepare("SELECT party, reason, time, leaf_index, answered_leaf FROM stop_request WHERE notice_id = ?1 ORDER BY id")
+                .map_err(sql)?
+                .query_map([&id], |r| {
+                    Ok(json!({"party": r.get::<_, String>(0)?, "reason": r.get::<_, Option<String>>(1)?,
+                              "time": r.get::<_, String>(2)?, "leaf_index": r.get::<_, i64>(3)?,
+                              "acknowledged_leaf": r.get::<_, Option<i64>>(4)?}))
+                })
+                .map_err(sql)?
+                .collect::<Result<_, _>>()
+                .map_err(sql)?;
+            Ok(json!({
+                "id": id, "party": party, "status": status, "review_deadline": deadline,
+                "assessment": verdict.and_then(|v| serde_json::from_str::<Value>(&v).ok()),
+                "reviews": reviews, "stop_requests": stops,
+            }))
+        })
+        .await?;
+    Ok(Json(view))
+}
+
+async fn implementation_status(
+    State(state): State<AppState>,
+    Reader(_reader): Reader,
+) -> Result<Json<Value>, ApiError> {
+    let view = state
+        .read(|conn| {
+            let mut stmt = conn
+                .prepare("SELECT party, action, reason, time FROM suspension ORDER BY leaf_index")
+                .map_err(sql)?;
+            let rows: Vec<(String, String, Option<String>, String)> = stmt
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+                .map_err(sql)?
+                .collect::<Result<_, _>>()
+                .map_err(sql)?;
+            let mut standing: std::collections::BTreeMap<String, Value> = Default::default();
+            for (party, action, reason, time) in rows {
+                if action == "suspend" {
+                    standing.insert(
+                        party.clone(),
+                        json!({"party": party, "since": time, "reason": reason}),
+                    );
+                } else {
+                    standing.remove(&party);
+                }
+            }
+            Ok(json!({"suspended": !standing.is_empty(),
+                      "standing": standing.into_values().collect::<Vec<_>>()}))
+        })
+        .await?;
+    Ok(Json(view))
+}

@@ -1,0 +1,614 @@
+//! Humanitarian notification and strike pre-notification through the real submit path
+//! (issue #6): the Urum al-Kubra convoy, a sealed hospital that no party ever learns the
+//! position of (checked on every response, event, alert and every tile and entry bundle of the
+//! log), acknowledgment escalation with a controlled clock, suspension, and a replay of the
+//! stored log that reproduces every logged decision.
+
+#![allow(
+    clippy::unwrap_used,
+    reason = "test helpers: a failure is the test failing"
+)]
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use jic_ledger::key::NoteSigner;
+use jic_ledger::tile::TilePath;
+use jic_server::clock::{Clock, ManualClock};
+use jic_server::config::ServerConfig;
+use jic_server::deployment::{self, DataDir, InitOptions, InitReport};
+use jic_server::{AppState, OpenOptions};
+use jiff::{SignedDuration, Timestamp};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+struct Server {
+    base: String,
+    _dir: tempfile::TempDir,
+    data: DataDir,
+    report: InitReport,
+    state: AppState,
+    clock: Arc<ManualClock>,
+    http: reqwest::Client,
+    seqs: Mutex<BTreeMap<String, u64>>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+fn package() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scenarios/syria-2016-09/agreement")
+}
+
+fn t(s: &str) -> Timestamp {
+    s.parse().unwrap()
+}
+
+async fn start(at: &str) -> Server {
+    let dir = tempfile::tempdir().unwrap();
+    let data = DataDir::new(dir.path().join("data"));
+    let report = deployment::init(
+        &data,
+        &InitOptions {
+            agreement: package(),
+            extra_members: vec![],
+            origin: "jic.test/protect".to_owned(),
+            config: ServerConfig::default(),
+        },
+    )
+    .unwrap();
+    let clock = Arc::new(ManualClock::new(t(at)));
+    let config = deployment::read_config(&data).unwrap();
+    let state = AppState::open(
+        &data,
+        OpenOptions {
+            clock: clock.clone(),
+            config,
+            registry: jic_server::kinds::default_registry(),
+            log: None,
+        },
+    )
+    .await
+    .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let served = state.clone();
+    let task = tokio::spawn(async move {
+        jic_server::run(listener, served, async move {
+            let _ = stopped.await;
+        })
+        .await
+        .unwrap();
+    });
+    Server {
+        base,
+        _dir: dir,
+        data,
+        report,
+        state,
+        clock,
+        http: reqwest::Client::new(),
+        seqs: Mutex::new(BTreeMap::new()),
+        stop: Some(stop),
+        task: Some(task),
+    }
+}
+
+impl Server {
+    fn signer(&self, member: &str) -> NoteSigner {
+        let path = deployment::keys_dir(&self.data).join(format!("{member}.key"));
+        NoteSigner::from_skey(std::fs::read_to_string(path).unwrap().trim()).unwrap()
+    }
+
+    fn token(&self, member: &str) -> String {
+        self.report
+            .tokens
+            .iter()
+            .find(|(_, m, _)| m == member)
+            .unwrap_or_else(|| panic!("no token for {member}"))
+            .2
+            .clone()
+    }
+
+    /// Submits at the clock's time, returning status and body.
+    async fn submit(
+        &self,
+        member: &str,
+        kind: &str,
+        payload: Value,
+        restricted: bool,
+    ) -> (StatusCode, Value) {
+        let seq = {
+            let mut seqs = self.seqs.lock().unwrap();
+            let s = seqs.entry(member.to_owned()).or_insert(0);
+            *s += 1;
+            *s
+        };
+        let body = jic_server::client::submission_body(
+            &self.signer(member),
+            member,
+            kind,
+            seq,
+            self.clock.now(),
+            payload,
+            restricted,
+        )
+        .unwrap();
+        let r = self
+            .http
+            .post(format!("{}/api/v1/submissions", self.base))
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status();
+        let text = r.text().await.unwrap();
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+
+    async fn ok(&self, member: &str, kind: &str, payload: Value, restricted: bool) -> Value {
+        let (status, body) = self.submit(member, kind, payload, restricted).await;
+        assert_eq!(status, StatusCode::OK, "{member} {kind}: {body}");
+        body
+    }
+
+    async fn get_text(&self, path: &str, member: &str) -> (StatusCode, String) {
+        let r = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .bearer_auth(self.token(member))
+            .send()
+            .await
+            .unwrap();
+        (r.status(), r.text().await.unwrap())
+    }
+
+    async fn get(&self, path: &str, member: &str) -> Value {
+        let (status, text) = self.get_text(path, member).await;
+        assert_eq!(status, StatusCode::OK, "{path}: {text}");
+        serde_json::from_str(&text).unwrap()
+    }
+
+    async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await.unwrap();
+        }
+    }
+}
+
+fn flight(id: &str, path: &[(f64, f64)], start: &str) -> Value {
+    let t0 = t(start);
+    let waypoints: Vec<Value> = path
+        .iter()
+        .enumerate()
+        .map(|(i, (lon, lat))| {
+            json!({"lat": lat, "lon": lon, "alt_ft": 20_000,
+                   "time": t0.checked_add(SignedDuration::from_mins(20 * i as i64)).unwrap()})
+        })
+        .collect();
+    json!({"id": id, "waypoints": waypoints})
+}
+
+#[tokio::test]
+async fn urum_al_kubra_convoy_conflict_names_the_movement_and_its_receipts() {
+    let s = start("2016-09-19T08:30:00+03:00").await;
+    s.ok(
+        "un_ocha",
+        "humanitarian.movement",
+        json!({"id": "urum-convoy", "route": {"type": "LineString",
+                 "coordinates": [[37.10, 36.20], [37.00, 36.17], [36.9678, 36.1516]]},
+               "window": {"start": "2016-09-19T10:00:00+03:00", "end": "2016-09-19T23:00:00+03:00"},
+               "schedule": {"depart": "2016-09-19T10:50:00+03:00", "arrive": "2016-09-19T13:30:00+03:00"},
+               "vehicles": 31, "markings": ["UN", "SARC"], "recipients": ["us", "russia"]}),
+        true,
+    )
+    .await;
+    s.clock.set(t("2016-09-19T08:45:00+03:00"));
+    s.ok(
+        "us",
+        "humanitarian.ack",
+        json!({"notification": "un_ocha/urum-convoy", "version": 1}),
+        false,
+    )
+    .await;
+    s.clock.set(t("2016-09-19T09:10:00+03:00"));
+    s.ok(
+        "russia",
+        "humanitarian.ack",
+        json!({"notification": "un_ocha/urum-convoy", "version": 1}),
+        false,
+    )
+    .await;
+    // A second receipt by the same party is refused.
+    let (status, _) = s
+        .submit(
+            "russia",
+            "humanitarian.ack",
+            json!({"notification": "un_ocha/urum-convoy"}),
+            false,
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+
+    s.clock.set(t("2016-09-19T18:00:00+03:00"));
+    s.ok(
+        "russia",
+        "air_operation.file",
+        flight(
+            "ru-op-0919",
+            &[(37.4, 36.5), (36.97, 36.153), (37.4, 36.5)],
+            "2016-09-19T18:50:00+03:00",
+        ),
+        true,
+    )
+    .await;
+    s.clock.set(t("2016-09-19T18:30:00+03:00"));
+    let receipt = s
+        .ok(
+            "russia",
+            "strike.notice",
+            json!({"id": "ru-0919-1", "group": "jfs",
+                   "area": {"type": "Point", "coordinates": [36.9712, 36.1530], "radius_m": 200},
+                   "window": {"start": "2016-09-19T19:10:00+03:00", "end": "2016-09-19T19:40:00+03:00"},
+                   "effects_radius_m": 300, "air_operation": "ru-op-0919"}),
+            true,
+        )
+        .await;
+    let result = &receipt["result"];
+    assert_eq!(result["verdict"], "conflict", "{result:#}");
+    let movement = result["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["check"] == "notified_movement")
+        .unwrap_or_else(|| panic!("{result:#}"));
+    assert_eq!(movement["notification"], "un_ocha/urum-convoy");
+    assert_eq!(movement["rule"], "no_attacks_on_humanitarian");
+    let acks: Vec<(String, Timestamp)> = movement["acknowledgments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["party"].as_str().unwrap().to_owned(),
+                a["at"].as_str().unwrap().parse().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        acks,
+        [
+            ("us".to_owned(), t("2016-09-19T08:45:00+03:00")),
+            ("russia".to_owned(), t("2016-09-19T09:10:00+03:00"))
+        ]
+    );
+    // The counterpart and the joint cell can read it; the review is open.
+    let notice = s.get("/api/v1/strike-notices/ru-0919-1", "us").await;
+    assert_eq!(notice["status"], "conflict");
+    assert_eq!(notice["assessment"]["verdict"], "conflict");
+    // The humanitarian organisation sees who acknowledged, and when.
+    let list = s.get("/api/v1/notifications", "un_ocha").await;
+    let acks = &list[0]["acknowledgments"];
+    assert_eq!(acks.as_array().unwrap().len(), 2, "{list:#}");
+    // A stop request reaches the filing party's cell as a critical alert, with its time.
+    s.clock.set(t("2016-09-19T19:12:00+03:00"));
+    s.ok(
+        "us",
+        "strike.stop",
+        json!({"notice": "ru-0919-1", "reason": "UN/SARC convoy at the warehouse"}),
+        false,
+    )
+    .await;
+    let alerts = s.get("/api/v1/alerts", "russia").await;
+    assert!(
+        alerts
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["kind"] == "stop_request" && a["severity"] == "critical"),
+        "{alerts:#}"
+    );
+    s.clock.set(t("2016-09-19T19:14:30+03:00"));
+    let ack = s
+        .ok(
+            "russia",
+            "strike.stop_ack",
+            json!({"notice": "ru-0919-1", "number": 1}),
+            false,
+        )
+        .await;
+    assert_eq!(ack["result"]["decisions"][0]["latency_s"], 150.0, "{ack:#}");
+    s.stop().await;
+}
+
+const HOSPITAL: [f64; 2] = [36.63217, 35.93071];
+
+#[tokio::test]
+async fn a_sealed_hospital_never_reaches_a_party_or_the_log() {
+    let s = start("2016-09-18T08:00:00+03:00").await;
+    s.ok(
+        "un_ocha",
+        "humanitarian.site",
+        json!({"id": "h-17", "category": "hospital",
+               "geometry": {"type": "Point", "coordinates": HOSPITAL},
+               "precision_m": 10, "recipients": ["us", "russia"],
+               "valid_from": "2016-09-18T00:00:00+03:00", "disclosure": "sealed"}),
+        true,
+    )
+    .await;
+    s.clock.set(t("2016-09-19T12:00:00+03:00"));
+    s.ok(
+        "russia",
+        "air_operation.file",
+        flight(
+            "ru-op-idlib",
+            &[(37.2, 36.3), (36.634, 35.933), (37.2, 36.3)],
+            "2016-09-19T13:40:00+03:00",
+        ),
+        true,
+    )
+    .await;
+    s.clock.set(t("2016-09-19T13:00:00+03:00"));
+    let notice = s
+        .ok(
+            "russia",
+            "strike.notice",
+            json!({"id": "ru-idlib-1", "group": "jfs",
+                   "area": {"type": "Point", "coordinates": [36.6350, 35.9330], "radius_m": 100},
+                   "window": {"start": "2016-09-19T14:00:00+03:00", "end": "2016-09-19T14:30:00+03:00"},
+                   "effects_radius_m": 200, "air_operation": "ru-op-idlib"}),
+            true,
+        )
+        .await;
+    assert_eq!(notice["result"]["verdict"], "conflict");
+    let text = notice.to_string();
+    assert!(
+        text.contains("conflicts with a protected site within 500 m"),
+        "{text}"
+    );
+    let check = s
+        .ok(
+            "russia",
+            "humanitarian.sealed_check",
+            json!({"area": {"type": "Point", "coordinates": [36.6335, 35.9315]}}),
+            true,
+        )
+        .await;
+    assert_eq!(
+        check["result"]["decisions"][0]["within_m"], 250,
+        "{check:#}"
+    );
+
+    // Everything the filer (and the other sponsor) can read.
+    let mut seen = vec![notice.to_string(), check.to_string()];
+    for member in ["russia", "us"] {
+        for path in [
+            "/api/v1/notifications",
+            "/api/v1/alerts",
+            "/api/v1/strike-notices/ru-idlib-1",
+            "/api/v1/implementation",
+        ] {
+            let (status, text) = s.get_text(path, member).await;
+            assert!(
+                status.is_success() || status == StatusCode::NOT_FOUND,
+                "{path}: {status}"
+            );
+            seen.push(text);
+        }
+        // Every live event addressed to this party (what its SSE stream carries).
+        let m = member.to_owned();
+        let events: Vec<String> = s
+            .state
+            .read(move |conn| {
+                use jic_store::state::StateRead;
+                Ok(conn
+                    .events_after(0, 100_000)?
+                    .into_iter()
+                    .filter(|e| {
+                        let audience: Vec<String> = serde_json::from_str(&e.audience_json).unwrap();
+                        audience.iter().any(|a| a == "*" || *a == m || a == "party")
+                    })
+                    .map(|e| e.body_json)
+                    .collect())
+            })
+            .await
+            .unwrap();
+        assert!(!events.is_empty());
+        seen.extend(events);
+        let list = s.get("/api/v1/notifications", member).await;
+        let site = &list.as_array().unwrap()[0];
+        assert_eq!(site["disclosure"], "sealed");
+        assert!(site["geometry"].is_null(), "{site}");
+    }
+    // Every leaf's submission view, as a party reads it.
+    let size = s.state.integrate().await.unwrap();
+    for leaf in 0..size {
+        let (_, text) = s
+            .get_text(&format!("/api/v1/submissions/{leaf}"), "russia")
+            .await;
+        if text.contains("\"un_ocha\"") {
+            seen.push(text);
+        }
+    }
+    // Every tile and entry bundle of the log.
+    let mut paths = Vec::new();
+    let (mut level, mut nodes) = (0u8, size);
+    while nodes > 0 {
+        for index in 0..nodes.div_ceil(256) {
+            let width = ((index + 1) * 256 > nodes).then_some((nodes % 256) as u16);
+            paths.push(TilePath::Hashes {
+                level,
+                index,
+                width,
+            });
+        }
+        level += 1;
+        nodes /= 256;
+    }
+    for index in 0..size.div_ceil(256) {
+        let width = ((index + 1) * 256 > size).then_some((size % 256) as u16);
+        paths.push(TilePath::Entries { index, width });
+    }
+    let mut bundles = Vec::new();
+    for p in &paths {
+        let r = s
+            .http
+            .get(format!("{}/log/{p}", s.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{p}");
+        bundles.extend(r.bytes().await.unwrap());
+    }
+    let log = String::from_utf8_lossy(&bundles).into_owned();
+    assert!(
+        log.contains("humanitarian.site") && log.contains("strike_assessed"),
+        "the bundles hold the entries"
+    );
+    seen.push(log);
+    for text in &seen {
+        for v in HOSPITAL {
+            for decimals in 2..=5 {
+                let needle = format!("{v:.decimals$}");
+                assert!(!text.contains(&needle), "{needle} leaked: {text}");
+            }
+        }
+    }
+    // The notifier itself keeps its coordinates.
+    let own = s.get("/api/v1/notifications", "un_ocha").await;
+    assert_eq!(own[0]["geometry"]["coordinates"][0], HOSPITAL[0]);
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn overdue_receipts_escalate_at_the_deadline_and_the_second_threshold() {
+    let s = start("2016-09-19T08:00:00+03:00").await;
+    s.ok(
+        "sarc",
+        "humanitarian.site",
+        json!({"id": "urum-warehouse", "category": "warehouse",
+               "geometry": {"type": "Point", "coordinates": [36.9678, 36.1516]},
+               "precision_m": 100, "recipients": ["us", "russia"],
+               "valid_from": "2016-09-19T00:00:00+03:00", "disclosure": "shared"}),
+        true,
+    )
+    .await;
+    s.clock.set(t("2016-09-19T08:20:00+03:00"));
+    s.ok(
+        "us",
+        "humanitarian.ack",
+        json!({"notification": "sarc/urum-warehouse"}),
+        false,
+    )
+    .await;
+    // Russia, a recipient, sees the warehouse coarsened to 100 m.
+    let list = s.get("/api/v1/notifications", "russia").await;
+    let seen = &list[0]["geometry"]["coordinates"];
+    assert!(
+        (seen[0].as_f64().unwrap() - 36.9678).abs() < 0.0015,
+        "{seen}"
+    );
+    assert!((seen[0].as_f64().unwrap() - 36.9678).abs() > 1e-9, "not coarsened: {seen}");
+
+    let overdue = |alerts: &Value| -> Vec<(String, String)> {
+        alerts
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|a| a["kind"] == "ack_overdue")
+            .map(|a| {
+                (
+                    a["subject"]["party"].as_str().unwrap().to_owned(),
+                    a["severity"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect()
+    };
+    // One second before the deadline: nothing.
+    s.clock.set(t("2016-09-19T08:59:59+03:00"));
+    jic_server::kinds::protect::tick(&s.state).await.unwrap();
+    assert!(overdue(&s.get("/api/v1/alerts", "jic").await).is_empty());
+    // At the deadline: the first escalation, for Russia only, to the joint cell.
+    s.clock.set(t("2016-09-19T09:00:00+03:00"));
+    jic_server::kinds::protect::tick(&s.state).await.unwrap();
+    assert_eq!(
+        overdue(&s.get("/api/v1/alerts", "jic").await),
+        [("russia".to_owned(), "warning".to_owned())]
+    );
+    // Ticking again at the same instant raises nothing new.
+    jic_server::kinds::protect::tick(&s.state).await.unwrap();
+    assert_eq!(overdue(&s.get("/api/v1/alerts", "jic").await).len(), 1);
+    // At the second threshold (30 min later in the 2016 package): the second, critical.
+    s.clock.set(t("2016-09-19T09:30:00+03:00"));
+    jic_server::kinds::protect::tick(&s.state).await.unwrap();
+    assert_eq!(
+        overdue(&s.get("/api/v1/alerts", "jic_monitors").await),
+        [
+            ("russia".to_owned(), "warning".to_owned()),
+            ("russia".to_owned(), "critical".to_owned())
+        ]
+    );
+
+    // Suspension (3 Oct 2016): strike reviews answer 409 "suspended", notifications continue.
+    s.clock.set(t("2016-10-03T15:00:00+03:00"));
+    s.ok(
+        "us",
+        "implementation.suspend",
+        json!({"reason": "bilateral channels suspended"}),
+        false,
+    )
+    .await;
+    assert_eq!(
+        s.get("/api/v1/implementation", "un_envoy").await["suspended"],
+        true
+    );
+    let (status, body) = s
+        .submit(
+            "russia",
+            "strike.review",
+            json!({"notice": "x", "decision": "concur"}),
+            false,
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert!(
+        body["detail"].as_str().unwrap().starts_with("suspended"),
+        "{body}"
+    );
+    s.ok(
+        "sarc",
+        "humanitarian.withdraw",
+        json!({"notification": "sarc/urum-warehouse"}),
+        false,
+    )
+    .await;
+
+    // Replaying the stored log reproduces every decision that was logged.
+    let (replayed, logged) = s
+        .state
+        .read(|conn| {
+            let replay = jic_server::kinds::protect::replay(conn, i64::MAX as u64)?;
+            let mut stmt = conn
+                .prepare("SELECT kind, body_json FROM decision WHERE kind LIKE 'protect.%' ORDER BY leaf_index")
+                .unwrap();
+            let logged: Vec<(String, Value)> = stmt
+                .query_map([], |r| Ok((r.get::<_, String>(0)?, serde_json::from_str(&r.get::<_, String>(1)?).unwrap())))
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap();
+            Ok((replay.decisions, logged))
+        })
+        .await
+        .unwrap();
+    assert!(logged.len() >= 6, "{logged:#?}");
+    assert_eq!(replayed, logged);
+    s.stop().await;
+}
