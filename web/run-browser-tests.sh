@@ -13,8 +13,8 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   npm ci --no-audit --no-fund --ignore-scripts
 fi
 
-echo "==> dashboard test server"
-cargo build --quiet --locked -p jic-dashboard --example dashboard_serve
+echo "==> dashboard test server and jic (for the tests against a real server)"
+cargo build --quiet --locked -p jic-dashboard --example dashboard_serve -p jic
 
 echo "==> web unit tests"
 node --test test-unit/

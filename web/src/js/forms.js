@@ -241,7 +241,9 @@ async function file(ctx, kind, payload, summary) {
     if (kind === 'humanitarian.site' || kind === 'humanitarian.movement' || kind === 'incident.report') {
       // Show the filing at once from what was signed; the filer is entitled to its own plaintext.
       const location = sent.location ? { geometry: { type: 'Point', coordinates: [sent.location.lon, sent.location.lat] }, uncertainty_m: sent.location.uncertainty_m } : {};
-      ctx.upsert(layerId, { ...sent, ...location, id: sent.id, received: answer.received, leaf_index: answer.leaf_index, notifier: signingKey.party });
+      // The server names a notification "<notifier>/<id>" (events and acknowledgments use it).
+      const id = kind === 'incident.report' ? sent.id : `${signingKey.party}/${sent.id}`;
+      ctx.upsert(layerId, { ...sent, ...location, id, notification: kind === 'incident.report' ? undefined : id, received: answer.received, leaf_index: answer.leaf_index, notifier: signingKey.party });
     }
     ctx.reload(layerId);
     return answer;

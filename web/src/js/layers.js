@@ -260,7 +260,7 @@ export function drawFeature(layerId, feature, group, ctx) {
   let layer = null;
   switch (layerId) {
     case 'zones': {
-      if (!feature.geometry) return;
+      if (!feature.geometry) return false;
       const kind = zoneKind(p);
       layer = geoLayer(feature, zoneStyle(p));
       layer.bindTooltip(`${esc(name)} — ${esc(ZONE_KINDS[kind].label)}, ${esc(p.status ?? 'agreed')}`, { sticky: true });
@@ -274,7 +274,7 @@ export function drawFeature(layerId, feature, group, ctx) {
       break;
     }
     case 'sites': {
-      if (!feature.geometry) return;
+      if (!feature.geometry) return false;
       const sealed = p.disclosure === 'sealed';
       const style = { color: '#1e7b34', fillColor: '#2fae4f', weight: 2, dashArray: sealed ? '4 4' : undefined };
       layer = geoLayer(feature, style);
@@ -293,7 +293,7 @@ export function drawFeature(layerId, feature, group, ctx) {
       break;
     }
     case 'movements': {
-      if (!feature.geometry) return;
+      if (!feature.geometry) return false;
       const [from, to] = windowOf(p);
       layer = geoLayer(feature, { color: '#087f83', weight: 4, dashArray: '10 6' });
       layer.bindTooltip(`${esc(name)}: ${fmtTime(from)} – ${fmtTime(to)}`, { sticky: true });
@@ -309,7 +309,7 @@ export function drawFeature(layerId, feature, group, ctx) {
       break;
     }
     case 'airops': {
-      if (!feature.geometry) return;
+      if (!feature.geometry) return false;
       const color = partyColor(p.party);
       layer = geoLayer(feature, { color, weight: 2, dashArray: '6 4', opacity: 0.9 });
       const [from, to] = windowOf(p);
@@ -323,7 +323,7 @@ export function drawFeature(layerId, feature, group, ctx) {
     }
     case 'tracks': {
       const g = feature.geometry;
-      if (!g || g.type !== 'Point') return;
+      if (!g || g.type !== 'Point') return false;
       layer = L.marker([g.coordinates[1], g.coordinates[0]], { icon: trackIcon(p), keyboard: true, title: `${name}` });
       layer.bindPopup(popup(name, [
         row('party', esc(p.party)), row('altitude', `${esc(p.alt_ft)} ft`), row('ground speed', `${esc(p.gs_kt)} kt`),
@@ -333,12 +333,12 @@ export function drawFeature(layerId, feature, group, ctx) {
     }
     case 'alerts': {
       layer = alertLayer(feature, ctx);
-      if (!layer) return;
+      if (!layer) return false;
       break;
     }
     case 'strikes': {
       const g = feature.geometry;
-      if (!g) return;
+      if (!g) return false;
       const verdict = String(p.verdict?.status ?? p.verdict ?? p.status ?? 'pending');
       const color = VERDICT_COLORS[verdict] ?? '#5f6b7a';
       const radius = Number(p.radius_m ?? p.area?.radius_m ?? p.strike_area?.radius_m);
@@ -354,7 +354,7 @@ export function drawFeature(layerId, feature, group, ctx) {
     }
     case 'incidents': {
       const g = feature.geometry;
-      if (!g) return;
+      if (!g) return false;
       const classification = String(p.classification?.verdict ?? p.classification ?? 'undetermined');
       const color = CLASSIFICATION_COLORS[classification] ?? '#5f6b7a';
       layer = geoLayer(feature, { color, fillColor: color, weight: 2 });
@@ -371,10 +371,11 @@ export function drawFeature(layerId, feature, group, ctx) {
       break;
     }
     default:
-      return;
+      return false;
   }
   layer.feature = feature;
   layer.addTo(group);
+  return true;
 }
 
 const EARTH_RADIUS_M = 6371000;

@@ -130,14 +130,17 @@ function render(layerId) {
   const group = state.groups[layerId];
   group.clearLayers();
   let shown = 0;
+  let withoutPosition = 0;
   for (const feature of state.features[layerId].values()) {
     if (!visibleAt(layerId, feature.properties, state.moment)) continue;
-    drawFeature(layerId, feature, group, { canAck, lookupTrack, party: state.identity?.party });
-    shown += 1;
+    if (drawFeature(layerId, feature, group, { canAck, lookupTrack, party: state.identity?.party })) shown += 1;
+    else if (layerId !== 'alerts') withoutPosition += 1;
   }
   const li = document.querySelector(`li[data-layer="${layerId}"]`);
   li.querySelector('.layer-count').textContent = String(shown);
-  li.querySelector('.layer-note').textContent = state.notes[layerId] ?? '';
+  // A sealed site is announced to its recipients without a position: say so, show nothing.
+  const hidden = withoutPosition ? `${withoutPosition} more without a position you may see. ` : '';
+  li.querySelector('.layer-note').textContent = hidden + (state.notes[layerId] ?? '');
   li.dataset.count = String(shown);
   if (layerId === 'alerts') renderAlertList();
 }
@@ -148,6 +151,13 @@ function renderAll() {
 
 async function loadLayer(layerId) {
   const layer = LAYER_BY_ID[layerId];
+  if (!token()) {
+    // Every read needs a role token: ask for one rather than collect 401s.
+    state.features[layerId] = new Map();
+    state.notes[layerId] = 'sign in to see this layer';
+    render(layerId);
+    return;
+  }
   let found = false;
   for (const path of layer.paths) {
     try {
@@ -277,7 +287,11 @@ function merge(layerId, id, patch) {
  * Applies one server event. Topics and bodies are the server's (crates/server/src/events.rs and
  * the kinds that emit): items are merged in at once, and layers with a list endpoint reload.
  */
+const eventLog = []; // the last events received, for inspection (tests, the browser console)
+
 function onEvent({ type, data }) {
+  eventLog.push({ type, data });
+  if (eventLog.length > 500) eventLog.shift();
   if (type === 'lagged') { loadAll(); return; } // the server dropped events for us: catch up
   const d = data && typeof data === 'object' ? data : {};
   switch (type) {
@@ -339,7 +353,9 @@ function onEvent({ type, data }) {
 let stopEvents = null;
 function startEvents() {
   stopEvents?.();
-  stopEvents = followEvents(onEvent, setConnection);
+  stopEvents = null;
+  if (token()) stopEvents = followEvents(onEvent, setConnection);
+  else setConnection('offline');
 }
 
 // ---------------------------------------------------------------- time: now and replay
@@ -448,4 +464,4 @@ showIdentity();
 showMoment();
 loadBasemap().catch((e) => console.error('basemap', e));
 signedInChanged().catch((e) => console.error(e));
-window.jic = { state, map, reload: loadAll };
+window.jic = { state, map, reload: loadAll, events: eventLog };
