@@ -92,17 +92,11 @@ fn env_var(name: &str) -> Result<String, String> {
     env::var(name).map_err(|_| format!("cargo did not set {name}"))
 }
 
-/// The basemap comes from the repository's copy. A checkout that predates that copy falls back
-/// to the shared reference data beside the repository, which holds the same files.
+/// The basemap ships from the repository's copy (`data/naturalearth/`, with its PROVENANCE.md).
 fn basemap_dir(repo: &Path) -> Result<PathBuf, String> {
     let in_repo = repo.join("data/naturalearth");
     if in_repo.join(BASEMAP_FILES[0]).is_file() {
         return Ok(in_repo);
-    }
-    let shared = repo.join("../shared/data");
-    if shared.join(BASEMAP_FILES[0]).is_file() {
-        println!("cargo::rerun-if-changed={}", shared.display());
-        return Ok(shared);
     }
     Err(format!(
         "the Natural Earth basemap is missing: expected {} in {}",
