@@ -164,7 +164,7 @@ test('a humanitarian site drawn on the map is signed, submitted as a commitment,
     // The server's view (after the reload) holds the new site with its id.
     assert.deepEqual(Object.keys(filed.wire.payload).sort(), ['category', 'disclosure', 'geometry', 'id', 'precision_m', 'recipients', 'valid_from', 'valid_until']);
     // The server's view (after the reload) holds the new site.
-    await page.waitForFunction(() => window.jic.state.features.sites.get('warehouse-idlib-test')?.properties.received);
+    await page.waitForFunction(() => window.jic.state.features.sites.get('un/warehouse-idlib-test')?.properties.received);
     assert.deepEqual(problems, []);
   } finally {
     await dispose();

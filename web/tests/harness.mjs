@@ -188,13 +188,15 @@ export class MockApi {
     switch (path) {
       case '/whoami': return this.send(res, 200, who);
       case '/agreement/zones': return this.send(res, 200, this.data.zones, 'application/geo+json');
-      case '/humanitarian/sites': return this.send(res, 200, this.sitesFor(who));
-      case '/humanitarian/movements': return this.send(res, 200, this.movementsFor(who));
+      case '/notifications': return this.send(res, 200, [
+        ...this.sitesFor(who).map((x) => ({ ...x, kind: 'site', id: x.notification ?? x.id })),
+        ...this.movementsFor(who).map((x) => ({ ...x, kind: 'movement', id: x.notification ?? x.id, geometry: x.route })),
+      ]);
       case '/air-operations': return this.send(res, 200, this.airopsFor(who));
       case '/tracks': return this.send(res, 200, this.data.tracks);
       case '/alerts': return this.send(res, 200, this.alertsFor(who));
       case '/strikes': return this.send(res, 200, who.role === 'humanitarian' ? [] : this.data.strikes);
-      case '/incidents': return this.send(res, 200, this.data.incidents);
+      case '/incidents': return this.send(res, 200, this.data.incidents.map((x) => (x.report ? x : { id: x.id, version: 1, status: x.status, report: x, classification: { outcome: x.classification } })));
       case '/events': return this.stream(req, res, who);
       default: return this.problem(res, 404, 'no such resource');
     }
@@ -235,9 +237,10 @@ export class MockApi {
       const unknown = Object.keys(p).filter((k) => !allowed.includes(k));
       if (unknown.length) return this.problem(res, 422, `unknown fields ${unknown}`);
       const kind = env.kind === 'humanitarian.site' ? 'site' : 'movement';
-      const item = { ...p, notification: p.id, version: 1, kind, owner: env.party, notifier: env.party, received: received, acknowledgments: [] };
+      const id = `${env.party}/${p.id}`;
+      const item = { ...p, id, notification: id, version: 1, kind, owner: env.party, notifier: env.party, received: received, acknowledgments: [] };
       (kind === 'movement' ? this.data.movements : this.data.sites).push(item);
-      const decision = { decision: 'notified', notification: p.id, version: 1, ack_deadline: received, recipients: p.recipients };
+      const decision = { decision: 'notified', notification: id, version: 1, ack_deadline: received, recipients: p.recipients };
       if (p.disclosure !== 'sealed') {
         this.emit('humanitarian.notification', p.recipients, { ...decision, kind, disclosure: p.disclosure ?? 'shared', geometry: p.geometry ?? null, ...(kind === 'movement' ? { route: p.route, window: p.window, vehicles: p.vehicles, markings: p.markings } : {}) });
       }

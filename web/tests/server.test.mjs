@@ -173,6 +173,18 @@ test('against jic serve: a site drawn and signed in the browser is accepted and 
     await un.page.click('#confirm-sign');
     await waitForStatus(un.page, /Accepted: log entry #\d+/);
     assert.ok(await layerCount(un.page, 'sites') >= 1);
+
+    // An incident report from the browser is classified by the server and listed back.
+    await un.page.click('#incident-button');
+    await un.page.fill('#incident-location', '36.151583, 36.96775');
+    await un.page.selectOption('#incident-category', 'attack_on_humanitarian');
+    await un.page.fill('#incident-description', 'Convoy struck at the warehouse (browser test)');
+    await un.page.click('#incident-form button[type=submit]');
+    await un.page.click('#confirm-sign');
+    await waitForStatus(un.page, /Accepted: log entry #\d+/);
+    await un.page.evaluate(() => window.jic.reload());
+    await un.page.waitForFunction(() => [...window.jic.state.features.incidents.values()].some((f) => f.properties.classification?.outcome));
+    assert.equal(await un.page.textContent('li[data-layer="incidents"] .layer-note'), '');
     assert.deepEqual(un.problems, []);
   } finally {
     await un.dispose();
@@ -185,6 +197,10 @@ test('against jic serve: a site drawn and signed in the browser is accepted and 
     });
     const site = await us.page.evaluate(() => window.jic.state.features.sites.get('un_ocha/hospital-web-test'));
     assert.equal(site.geometry.type, 'Point', 'a shared site reaches its recipient with a position');
+    assert.doesNotMatch(await us.page.textContent('li[data-layer="sites"] .layer-note'), /no list endpoint/);
+    await us.page.evaluate(() => window.jic.map.setView([36.19, 37.1], 11, { animate: false }));
+    await us.page.waitForTimeout(300);
+    await us.page.screenshot({ path: new URL('../../docs/screenshots/live-server-party.png', import.meta.url).pathname });
     // The sealed site's existence reaches its recipients (they must acknowledge it), its position never.
     const sealedSite = await us.page.evaluate(() => window.jic.state.features.sites.get('un_ocha/sealed-clinic-web'));
     assert.equal(sealedSite?.geometry ?? null, null);

@@ -45,12 +45,12 @@ export function partyColor(party) {
 
 export const LAYERS = [
   { id: 'zones', label: 'Agreement zones', paths: ['/agreement/zones', '/agreement'], keys: ['zones'], events: ['agreement'] },
-  { id: 'sites', label: 'Protected sites', paths: ['/humanitarian/sites'], keys: ['sites'], events: ['humanitarian.notification', 'humanitarian.acknowledgment'] },
-  { id: 'movements', label: 'Humanitarian movements', paths: ['/humanitarian/movements'], keys: ['movements'], events: ['humanitarian.notification', 'humanitarian.acknowledgment'] },
+  { id: 'sites', label: 'Protected sites', paths: ['/notifications', '/humanitarian/sites'], keys: ['sites'], only: (p) => (p.kind ?? 'site') === 'site', events: ['humanitarian.notification', 'humanitarian.acknowledgment'] },
+  { id: 'movements', label: 'Humanitarian movements', paths: ['/notifications', '/humanitarian/movements'], keys: ['movements'], only: (p) => (p.kind ?? 'movement') === 'movement', events: ['humanitarian.notification', 'humanitarian.acknowledgment'] },
   { id: 'airops', label: 'Air operations (filed)', paths: ['/air-operations'], keys: ['air_operations', 'operations'], events: ['air_operation', 'alert'] },
   { id: 'tracks', label: 'Live tracks', paths: ['/tracks'], keys: ['tracks'], events: ['track', 'tracks', 'track_batch'] },
   { id: 'alerts', label: 'Conflict alerts', paths: ['/alerts'], keys: ['alerts'], events: ['alert', 'alert_ack'] },
-  { id: 'strikes', label: 'Strike notices', paths: ['/strikes', '/strike-notices'], keys: ['strikes', 'notices'], events: ['strike.notice', 'strike.review', 'strike.stop'] },
+  { id: 'strikes', label: 'Strike notices', paths: ['/strikes'], keys: ['strikes', 'notices'], events: ['strike.notice', 'strike.review', 'strike.stop'] },
   { id: 'incidents', label: 'Incidents', paths: ['/incidents'], keys: ['incidents'], events: ['incident.report', 'incident'] },
 ];
 
@@ -98,14 +98,17 @@ export function toFeatures(data, layer) {
       return toFeatures(data[key], layer);
     }
   }
-  return items.filter(Boolean).map((item, i) => {
+  return items.filter(Boolean).map((raw, i) => {
+    // An incident comes as {id, version, status, report: {…}, classification: {…}}: lift the
+    // report's fields so location and times read like any other item's.
+    const item = raw.report && typeof raw.report === 'object' ? { ...raw.report, ...raw } : raw;
     const feature = item.type === 'Feature'
       ? item
-      : { type: 'Feature', id: item.id, geometry: item.id !== undefined || true ? geometryOf(item) : null, properties: item };
+      : { type: 'Feature', id: item.id, geometry: geometryOf(item), properties: item };
     const props = feature.properties ?? {};
     const id = feature.id ?? props.id ?? props.leaf_index ?? `${layer?.id ?? 'item'}-${i}`;
     return { ...feature, id: String(id), properties: props };
-  });
+  }).filter((f) => !layer?.only || layer.only(f.properties));
 }
 
 function parseTime(value) {
@@ -115,7 +118,7 @@ function parseTime(value) {
 
 /** When the page learned of an item (receipt time first: that is what the log vouches for). */
 export function knownAt(props) {
-  for (const key of ['received_at', 'received', 'receipt_time', 'raised_at', 'created', 'filed_at', 'reported_at', 'created_at', 'observed', 'time', 'at']) {
+  for (const key of ['received_at', 'received', 'receipt_time', 'raised_at', 'created', 'filed_at', 'reported_at', 'created_at', 'observed', 'time', 'at', 'updated']) {
     const t = parseTime(props[key]);
     if (Number.isFinite(t)) return t;
   }
@@ -160,7 +163,7 @@ function acks(props) {
   const list = props.acknowledgments ?? props.acks;
   if (!Array.isArray(list)) return undefined;
   if (list.length === 0) return 'none yet';
-  return list.map((a) => `${esc(a.party ?? a)}${a.at || a.received_at ? ' at ' + fmtTime(a.at ?? a.received_at) : ''}`).join('<br>');
+  return list.map((a) => `${esc(a.party ?? a)}${a.at || a.time || a.received_at ? ' at ' + fmtTime(a.at ?? a.time ?? a.received_at) : ''}${a.late ? ' (late)' : ''}`).join('<br>');
 }
 
 function hatchPattern(color) {
@@ -285,7 +288,7 @@ export function drawFeature(layerId, feature, group, ctx) {
       const ackButton = ctx.canAck('site', p) ? `<button type="button" data-ack="site" data-id="${esc(feature.id)}">Acknowledge</button>` : '';
       layer.bindPopup(popup(name, [
         row('category', esc(p.category)), row('disclosure', esc(p.disclosure ?? 'shared')),
-        row('precision', p.precision_m ? `${esc(p.precision_m)} m` : undefined), row('organisation', esc(p.organisation ?? p.notifier ?? p.owner ?? p.party)),
+        row('precision', p.precision_m ? `${esc(p.precision_m)} m` : undefined), row('organisation', esc(p.organisation ?? p.org ?? p.notifier ?? p.owner ?? p.party)), row('status', esc(p.status)),
         row('valid', `${fmtTime(p.valid_from)} – ${fmtTime(p.valid_until ?? p.valid_to)}`), row('acknowledged by', acks(p)),
         row('acknowledge by', p.ack_deadline ? fmtTime(p.ack_deadline) : undefined),
         row('escalated', p.escalation ? `${esc(p.escalation.party)} overdue (level ${esc(p.escalation.level)})` : undefined),
@@ -300,7 +303,7 @@ export function drawFeature(layerId, feature, group, ctx) {
       const ackButton = ctx.canAck('movement', p) ? `<button type="button" data-ack="movement" data-id="${esc(feature.id)}">Acknowledge</button>` : '';
       layer.bindPopup(popup(name, [
         row('window', `${fmtTime(from)} – ${fmtTime(to)}`), row('vehicles', esc(p.vehicles)), row('markings', esc(p.markings)),
-        row('organisation', esc(p.organisation ?? p.notifier ?? p.party)), row('acknowledged by', acks(p)),
+        row('organisation', esc(p.organisation ?? p.org ?? p.notifier ?? p.party)), row('status', esc(p.status)), row('acknowledged by', acks(p)),
         row('acknowledge by', p.ack_deadline ? fmtTime(p.ack_deadline) : undefined),
       ]) + ackButton);
       if (p.expected_position && Number.isFinite(p.expected_position.lat)) {
@@ -355,7 +358,7 @@ export function drawFeature(layerId, feature, group, ctx) {
     case 'incidents': {
       const g = feature.geometry;
       if (!g) return false;
-      const classification = String(p.classification?.verdict ?? p.classification ?? 'undetermined');
+      const classification = String(p.classification?.outcome ?? p.classification?.verdict ?? p.classification ?? 'undetermined');
       const color = CLASSIFICATION_COLORS[classification] ?? '#5f6b7a';
       layer = geoLayer(feature, { color, fillColor: color, weight: 2 });
       const uncertainty = Number(p.uncertainty_m ?? p.location?.uncertainty_m);
@@ -364,6 +367,8 @@ export function drawFeature(layerId, feature, group, ctx) {
       }
       layer.bindPopup(popup(name, [
         row('category', esc(p.category)), row('classification', esc(classification)), row('status', esc(p.status)),
+        row('rules', Array.isArray(p.classification?.rules) && p.classification.rules.length ? p.classification.rules.map((r) => esc(r.id ?? r.rule ?? JSON.stringify(r))).join(', ') : undefined),
+        row('why', Array.isArray(p.classification?.reasons) && p.classification.reasons.length ? p.classification.reasons.map(esc).join('<br>') : undefined),
         row('time', fmtTime(p.occurred?.from ?? p.time ?? p.reported_at)),
         row('actor', esc(typeof p.actor === 'object' && p.actor ? (p.actor.id ?? p.actor.reported_as ?? p.actor.kind) : p.actor ?? p.alleged_actor)),
         row('killed', (p.casualties?.killed_min ?? p.killed_min) !== undefined ? `${esc(p.casualties?.killed_min ?? p.killed_min)}–${esc(p.casualties?.killed_max ?? p.killed_max)}` : undefined),

@@ -133,6 +133,7 @@ function render(layerId) {
   let withoutPosition = 0;
   for (const feature of state.features[layerId].values()) {
     if (!visibleAt(layerId, feature.properties, state.moment)) continue;
+    if (state.moment === Infinity && ['withdrawn', 'expired'].includes(feature.properties.status)) continue;
     if (drawFeature(layerId, feature, group, { canAck, lookupTrack, party: state.identity?.party })) shown += 1;
     else if (layerId !== 'alerts') withoutPosition += 1;
   }
