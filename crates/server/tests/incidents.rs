@@ -340,3 +340,106 @@ async fn incident_lifecycle_over_http() {
     assert_eq!(status, StatusCode::OK);
     assert!(csv.starts_with("id,version,reporter") && csv.contains("dez-2016-09-17"));
 }
+
+/// The Urum al-Kubra convoy (issue #6's kinds): notified by OCHA, acknowledged by Russia; an
+/// attack on it reported with the actor unknown links the movement, and attributed to Russia
+/// says Russia had acknowledged it, and when.
+#[tokio::test]
+async fn incidents_link_notified_movements_and_acknowledgments() {
+    let t = start().await;
+    t.clock.set("2016-09-19T05:00:00Z".parse().unwrap());
+    let movement = json!({
+        "id": "convoy-urum",
+        "route": {"type": "LineString", "coordinates": [[36.83, 36.1389], [36.9678, 36.1516]]},
+        "window": {"start": "2016-09-19T07:00:00Z", "end": "2016-09-19T20:00:00Z"},
+        "vehicles": 31,
+        "recipients": ["russia", "us"]
+    });
+    let seq = 1;
+    let path = deployment::keys_dir(&t.data).join("un_ocha.key");
+    let signer =
+        jic_ledger::key::NoteSigner::from_skey(std::fs::read_to_string(path).unwrap().trim())
+            .unwrap();
+    let body = jic_server::client::submission_body(
+        &signer,
+        "un_ocha",
+        "humanitarian.movement",
+        seq,
+        t.clock.now(),
+        movement,
+        true,
+    )
+    .unwrap();
+    let r = t
+        .http
+        .post(format!("{}/api/v1/submissions", t.base))
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+    t.clock.set("2016-09-19T05:40:00Z".parse().unwrap());
+    let (status, body) = t
+        .submit(
+            "russia",
+            "humanitarian.ack",
+            json!({"notification": "un_ocha/convoy-urum", "version": 1}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    t.clock.set("2016-09-19T17:00:00Z".parse().unwrap());
+    let report = |id: &str, actor: Value| {
+        json!({
+            "id": id,
+            "reporter": "jic_monitors",
+            "occurred": {"from": "2016-09-19T16:10:00Z", "until": "2016-09-19T16:30:00Z"},
+            "location": {"lat": 36.1516, "lon": 36.9678, "uncertainty_m": 300.0, "name": "Urum al-Kubra"},
+            "category": "attack_on_humanitarian",
+            "actor": actor
+        })
+    };
+    let (status, receipt) = t
+        .submit(
+            "jic_monitors",
+            "incident.report",
+            report("urum-1", json!({"kind": "unknown"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{receipt}");
+    let c = &receipt["result"]["classification"];
+    assert_eq!(c["outcome"], "violation");
+    assert_eq!(c["links"][0]["kind"], "movement", "{c}");
+    assert_eq!(c["links"][0]["id"], "un_ocha/convoy-urum");
+    let (status, receipt) = t
+        .submit(
+            "jic_monitors",
+            "incident.report",
+            report("urum-2", json!({"kind": "party", "id": "russia"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{receipt}");
+    let ack = &receipt["result"]["classification"]["links"][0]["actor_acknowledgment"];
+    assert_eq!(ack["party"], "russia");
+    assert_eq!(ack["acknowledged_at"], "2016-09-19T05:40:00Z");
+    assert_eq!(ack["before_incident"], true);
+    // The public classification leaf names the incident and the outcome, not the movement.
+    let leaf = receipt["result"]["classification_leaf"].as_u64().unwrap();
+    let decision: String = t
+        .state
+        .read(move |c| {
+            Ok(c.query_row(
+                "SELECT body_json FROM decision WHERE leaf_index = ?1",
+                [leaf as i64],
+                |r| r.get(0),
+            )
+            .unwrap())
+        })
+        .await
+        .unwrap();
+    assert!(
+        decision.contains("urum-2") && !decision.contains("convoy") && !decision.contains("36.15"),
+        "{decision}"
+    );
+}

@@ -44,6 +44,9 @@ use axum::routing::get;
 use axum::{Json, Router};
 use jic_agreement::Agreement;
 use jic_compliance::export::ExportRow;
+use jic_compliance::links::{
+    Acknowledgment, AirOperationRef, Context, MovementRef, SiteRef, StrikeNoticeRef,
+};
 use jic_compliance::replay::{self, LoggedSubmission, Replay};
 use jic_compliance::report::{AlertRef, CheckpointRef, NotificationRef, ReportInputs};
 use jic_compliance::{ClockResult, CounterClaim, IncidentReport, PhaseClock, Review, ReviewStatus};
@@ -206,6 +209,174 @@ pub fn replay_log_table(conn: &Connection) -> Result<Replay, ApiError> {
     })))
 }
 
+/// What jic knows that an incident may be linked to, from the stored submissions (plaintext,
+/// which stays in the state tables): humanitarian sites and movements with their
+/// acknowledgments, strike notices with their reviews, air operations. Payloads are read
+/// field by field (the kinds of issue #6 and #5), so an entry of an unexpected shape is
+/// skipped, never fatal: links inform a classification, they do not decide it.
+pub fn build_context(conn: &Connection) -> Result<Context, ApiError> {
+    let mut stmt = conn
+        .prepare(
+            "SELECT kind, party, received, payload_json FROM submission
+             WHERE kind IN ('humanitarian.site', 'humanitarian.movement', 'humanitarian.ack',
+                            'strike.notice', 'strike.review', 'air_operation.file')
+             ORDER BY leaf_index",
+        )
+        .map_err(sql)?;
+    let rows = stmt
+        .query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, Option<String>>(3)?,
+            ))
+        })
+        .map_err(sql)?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(sql)?;
+    let mut ctx = Context::default();
+    let mut acks: Vec<(String, Acknowledgment)> = Vec::new();
+    let mut reviews: Vec<(String, bool)> = Vec::new();
+    let pair = |v: &Value| -> Option<[f64; 2]> { Some([v.get(1)?.as_f64()?, v.get(0)?.as_f64()?]) };
+    for (kind, party, received, payload) in rows {
+        let (Some(p), Ok(at)) = (
+            payload.and_then(|p| serde_json::from_str::<Value>(&p).ok()),
+            received.parse::<Timestamp>(),
+        ) else {
+            continue;
+        };
+        let id = |p: &Value| p["id"].as_str().map(|i| format!("{party}/{i}"));
+        let recipients = |p: &Value| -> Vec<String> {
+            p["recipients"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|r| r.as_str().map(str::to_owned))
+                .collect()
+        };
+        let ts = |v: &Value| v.as_str().and_then(|t| t.parse::<Timestamp>().ok());
+        match kind.as_str() {
+            "humanitarian.site" => {
+                let g = &p["geometry"];
+                let centre = match g["type"].as_str() {
+                    Some("Point") => pair(&g["coordinates"]),
+                    Some("Polygon") => pair(&g["coordinates"][0][0]),
+                    _ => None,
+                };
+                if let (Some(id), Some([lat, lon])) = (id(&p), centre) {
+                    ctx.sites.push(SiteRef {
+                        name: id.clone(),
+                        id,
+                        category: p["category"].as_str().unwrap_or("site").to_owned(),
+                        lat,
+                        lon,
+                        sealed: p["disclosure"].as_str() == Some("sealed"),
+                        notified_at: at,
+                        recipients: recipients(&p),
+                        acknowledgments: Vec::new(),
+                    });
+                }
+            }
+            "humanitarian.movement" => {
+                let route: Vec<[f64; 2]> = p["route"]["coordinates"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(pair)
+                    .collect();
+                if let (Some(id), Some(start), Some(end)) =
+                    (id(&p), ts(&p["window"]["start"]), ts(&p["window"]["end"]))
+                {
+                    ctx.movements.push(MovementRef {
+                        name: id.clone(),
+                        id,
+                        route,
+                        window_start: start,
+                        window_end: end,
+                        notified_at: at,
+                        recipients: recipients(&p),
+                        acknowledgments: Vec::new(),
+                    });
+                }
+            }
+            "humanitarian.ack" => {
+                if let Some(n) = p["notification"].as_str() {
+                    acks.push((n.to_owned(), Acknowledgment { party, at }));
+                }
+            }
+            "strike.notice" => {
+                let area = &p["area"];
+                let centre = match area["type"].as_str() {
+                    Some("Point") => pair(&area["coordinates"]),
+                    Some("Polygon") => pair(&area["coordinates"][0][0]),
+                    _ => None,
+                };
+                if let (Some(id), Some([lat, lon]), Some(start), Some(end)) = (
+                    id(&p),
+                    centre,
+                    ts(&p["window"]["start"]),
+                    ts(&p["window"]["end"]),
+                ) {
+                    ctx.strike_notices.push(StrikeNoticeRef {
+                        id,
+                        party: party.clone(),
+                        group: p["group"].as_str().map(str::to_owned),
+                        lat,
+                        lon,
+                        radius_m: area["radius_m"].as_f64().unwrap_or(0.0)
+                            + p["effects_radius_m"].as_f64().unwrap_or(0.0),
+                        window_start: start,
+                        window_end: end,
+                        filed_at: at,
+                        concurred: None,
+                    });
+                }
+            }
+            "strike.review" => {
+                if let (Some(n), Some(d)) = (p["notice"].as_str(), p["decision"].as_str()) {
+                    reviews.push((n.to_owned(), d == "concur"));
+                }
+            }
+            _ => {
+                let points: Vec<&Value> = p["waypoints"].as_array().into_iter().flatten().collect();
+                let times: Vec<Timestamp> = points.iter().filter_map(|w| ts(&w["time"])).collect();
+                if let (Some(id), Some(start), Some(end)) =
+                    (p["id"].as_str(), times.iter().min(), times.iter().max())
+                {
+                    ctx.air_operations.push(AirOperationRef {
+                        id: id.to_owned(),
+                        party,
+                        path: points
+                            .iter()
+                            .filter_map(|w| Some([w["lat"].as_f64()?, w["lon"].as_f64()?]))
+                            .collect(),
+                        window_start: *start,
+                        window_end: *end,
+                    });
+                }
+            }
+        }
+    }
+    for (n, ack) in acks {
+        if let Some(s) = ctx.sites.iter_mut().find(|s| s.id == n) {
+            s.acknowledgments.push(ack);
+        } else if let Some(m) = ctx.movements.iter_mut().find(|m| m.id == n) {
+            m.acknowledgments.push(ack);
+        }
+    }
+    for (n, concur) in reviews {
+        if let Some(notice) = ctx
+            .strike_notices
+            .iter_mut()
+            .find(|x| x.id == n || x.id.ends_with(&format!("/{n}")))
+        {
+            notice.concurred = Some(concur);
+        }
+    }
+    Ok(ctx)
+}
+
 /// The clock as of `as_of` over the stored incidents, with the agreement in force.
 pub fn compute_clock(
     conn: &Connection,
@@ -214,7 +385,8 @@ pub fn compute_clock(
     let (_, agreement) = agreement_in_force(conn)?;
     let replay = load_replay(conn)?;
     let incidents = replay.clock_incidents(as_of);
-    let clock = PhaseClock::compute(&agreement, &incidents, &Default::default(), as_of)
+    let context = build_context(conn)?;
+    let clock = PhaseClock::compute(&agreement, &incidents, &context, as_of)
         .map_err(|e| ApiError::Internal(format!("phase clock: {e}")))?;
     Ok((agreement, replay, clock))
 }
@@ -369,8 +541,18 @@ impl KindHandler for IncidentKind {
             .values()
             .map(|d| d.reviews.len() + d.versions.len() * 1_000_000)
             .sum::<usize>();
+        let context = build_context(ctx.read())?;
         let key = format!(
-            "{}|{}|{}",
+            "{}|{}|{}|{}",
+            context.sites.len()
+                + context.movements.len()
+                + context.strike_notices.len()
+                + context.air_operations.len()
+                + context
+                    .strike_notices
+                    .iter()
+                    .filter(|n| n.concurred.is_some())
+                    .count(),
             agreement.hash_hex(),
             now.to_zoned(jiff::tz::TimeZone::fixed(
                 jiff::tz::Offset::from_seconds(agreement.terms().calm_day.utc_offset_seconds)
@@ -394,7 +576,7 @@ impl KindHandler for IncidentKind {
             Some((_, c)) => c,
             None => {
                 let incidents = replayed.clock_incidents(now);
-                let c = PhaseClock::compute(&agreement, &incidents, &Default::default(), now)
+                let c = PhaseClock::compute(&agreement, &incidents, &context, now)
                     .map_err(|e| ApiError::Internal(format!("phase clock: {e}")))?;
                 log_new_transitions(ctx, &c)?;
                 c
@@ -410,13 +592,9 @@ impl KindHandler for IncidentKind {
             .ok_or_else(|| ApiError::Internal("an incident without a version".into()))?;
         match self.kind {
             replay::KIND_REPORT | replay::KIND_AMEND => {
-                let classification = jic_compliance::classify(
-                    &agreement,
-                    &current.item,
-                    &clock.timeline,
-                    &Default::default(),
-                )
-                .map_err(compliance_error)?;
+                let classification =
+                    jic_compliance::classify(&agreement, &current.item, &clock.timeline, &context)
+                        .map_err(compliance_error)?;
                 let missing: Vec<Value> = classification
                     .missing
                     .iter()
@@ -971,6 +1149,55 @@ fn notifications(conn: &Connection) -> Result<Vec<NotificationRef>, ApiError> {
     Ok(out)
 }
 
+/// Builds the situation report for a local date from a database, as of `now`: incidents by
+/// replay, alerts visible to `audience` (all when `None`), notifications without coordinates,
+/// and the latest signed checkpoint. Used by the endpoint and by `jic report --data`.
+pub fn build_report(
+    conn: &Connection,
+    day: jiff::civil::Date,
+    now: Timestamp,
+    audience: Option<&[String]>,
+) -> Result<jic_compliance::SituationReport, ApiError> {
+    let (agreement, rows, clock) = incident_rows(conn, now)?;
+    let incidents: Vec<jic_compliance::ClockIncident> = rows
+        .iter()
+        .filter_map(|(d, status)| {
+            Some(jic_compliance::ClockIncident {
+                report: d.current()?.item.clone(),
+                status: *status,
+            })
+        })
+        .collect();
+    let alerts: Vec<AlertRef> = jic_store::state::StateRead::alerts(conn, audience)?
+        .into_iter()
+        .filter_map(|a| {
+            Some(AlertRef {
+                id: a.id.to_string(),
+                kind: a.kind,
+                at: a.created.parse().ok()?,
+                lat: None,
+                lon: None,
+                summary: a.subject_json,
+            })
+        })
+        .collect();
+    let notes = notifications(conn)?;
+    let checkpoint = latest_checkpoint(conn)?;
+    jic_compliance::SituationReport::build(
+        day,
+        ReportInputs {
+            agreement: &agreement,
+            clock: &clock,
+            incidents: &incidents,
+            alerts: &alerts,
+            notifications: &notes,
+            checkpoint: checkpoint.as_ref(),
+            generated_at: now,
+        },
+    )
+    .map_err(|e| ApiError::BadRequest(e.to_string()))
+}
+
 async fn daily_report(
     State(state): State<AppState>,
     Reader(reader): Reader,
@@ -983,46 +1210,7 @@ async fn daily_report(
     let now = state.clock().now();
     let audience = reader.audience_names();
     let report = state
-        .read(move |conn| {
-            let (agreement, rows, clock) = incident_rows(conn, now)?;
-            let incidents: Vec<jic_compliance::ClockIncident> = rows
-                .iter()
-                .filter_map(|(d, status)| {
-                    Some(jic_compliance::ClockIncident {
-                        report: d.current()?.item.clone(),
-                        status: *status,
-                    })
-                })
-                .collect();
-            let alerts: Vec<AlertRef> = jic_store::state::StateRead::alerts(conn, Some(&audience))?
-                .into_iter()
-                .filter_map(|a| {
-                    Some(AlertRef {
-                        id: a.id.to_string(),
-                        kind: a.kind,
-                        at: a.created.parse().ok()?,
-                        lat: None,
-                        lon: None,
-                        summary: a.subject_json,
-                    })
-                })
-                .collect();
-            let notes = notifications(conn)?;
-            let checkpoint = latest_checkpoint(conn)?;
-            jic_compliance::SituationReport::build(
-                day,
-                ReportInputs {
-                    agreement: &agreement,
-                    clock: &clock,
-                    incidents: &incidents,
-                    alerts: &alerts,
-                    notifications: &notes,
-                    checkpoint: checkpoint.as_ref(),
-                    generated_at: now,
-                },
-            )
-            .map_err(|e| ApiError::BadRequest(e.to_string()))
-        })
+        .read(move |conn| build_report(conn, day, now, Some(&audience)))
         .await?;
     let wants_html = headers
         .get(header::ACCEPT)
