@@ -195,7 +195,7 @@ export class MockApi {
       case '/air-operations': return this.send(res, 200, this.airopsFor(who));
       case '/tracks': return this.send(res, 200, this.data.tracks);
       case '/alerts': return this.send(res, 200, this.alertsFor(who));
-      case '/strikes': return this.send(res, 200, who.role === 'humanitarian' ? [] : this.data.strikes);
+      case '/strike-notices': return this.send(res, 200, who.role === 'humanitarian' ? [] : this.data.strikes);
       case '/incidents': return this.send(res, 200, this.data.incidents.map((x) => (x.report ? x : { id: x.id, version: 1, status: x.status, report: x, classification: { outcome: x.classification } })));
       case '/events': return this.stream(req, res, who);
       default: return this.problem(res, 404, 'no such resource');

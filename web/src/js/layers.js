@@ -50,7 +50,7 @@ export const LAYERS = [
   { id: 'airops', label: 'Air operations (filed)', paths: ['/air-operations'], keys: ['air_operations', 'operations'], events: ['air_operation', 'alert'] },
   { id: 'tracks', label: 'Live tracks', paths: ['/tracks'], keys: ['tracks'], events: ['track', 'tracks', 'track_batch'] },
   { id: 'alerts', label: 'Conflict alerts', paths: ['/alerts'], keys: ['alerts'], events: ['alert', 'alert_ack'] },
-  { id: 'strikes', label: 'Strike notices', paths: ['/strikes'], keys: ['strikes', 'notices'], events: ['strike.notice', 'strike.review', 'strike.stop'] },
+  { id: 'strikes', label: 'Strike notices', paths: ['/strike-notices', '/strikes'], keys: ['strikes', 'notices'], events: ['strike.notice', 'strike.review', 'strike.stop'] },
   { id: 'incidents', label: 'Incidents', paths: ['/incidents'], keys: ['incidents'], events: ['incident.report', 'incident'] },
 ];
 
