@@ -86,7 +86,11 @@ type NotificationRow = (
     String,
 );
 
-fn notifications_for(conn: &Connection, reader: &Principal) -> Result<Vec<Value>, ApiError> {
+fn notifications_for(
+    conn: &Connection,
+    reader: &Principal,
+    now: jiff::Timestamp,
+) -> Result<Vec<Value>, ApiError> {
     let mut stmt = conn
         .prepare(
             "SELECT id, org, kind, disclosure, status, version, body_json, ack_deadline, updated
@@ -144,6 +148,16 @@ fn notifications_for(conn: &Connection, reader: &Principal) -> Result<Vec<Value>
             .collect::<Result<_, _>>()
             .map_err(sql)?;
         let body: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+        // Expiry is a matter of time, not of a submission: judge it at the server's clock.
+        let until = body["valid_until"]
+            .as_str()
+            .or_else(|| body["window"]["end"].as_str())
+            .and_then(|u| u.parse::<jiff::Timestamp>().ok());
+        let status = if status == "active" && until.is_some_and(|u| u <= now) {
+            "expired".to_owned()
+        } else {
+            status
+        };
         let mut v = json!({
             "id": id, "org": org, "kind": kind, "disclosure": disclosure, "status": status,
             "version": version, "recipients": recipients, "ack_deadline": deadline,
@@ -166,8 +180,9 @@ async fn list_notifications(
     State(state): State<AppState>,
     Reader(reader): Reader,
 ) -> Result<Json<Vec<Value>>, ApiError> {
+    let now = state.clock().now();
     let list = state
-        .read(move |conn| notifications_for(conn, &reader))
+        .read(move |conn| notifications_for(conn, &reader, now))
         .await?;
     Ok(Json(list))
 }

@@ -482,6 +482,9 @@ async fn a_sealed_hospital_never_reaches_a_party_or_the_log() {
             }
         }
     }
+    // A party that is not a recipient does not even learn the notification exists.
+    let other = s.get("/api/v1/notifications", "syrian_government").await;
+    assert_eq!(other, json!([]));
     // The notifier itself keeps its coordinates.
     let own = s.get("/api/v1/notifications", "un_ocha").await;
     assert_eq!(own[0]["geometry"]["coordinates"][0], HOSPITAL[0]);
@@ -516,7 +519,10 @@ async fn overdue_receipts_escalate_at_the_deadline_and_the_second_threshold() {
         (seen[0].as_f64().unwrap() - 36.9678).abs() < 0.0015,
         "{seen}"
     );
-    assert!((seen[0].as_f64().unwrap() - 36.9678).abs() > 1e-9, "not coarsened: {seen}");
+    assert!(
+        (seen[0].as_f64().unwrap() - 36.9678).abs() > 1e-9,
+        "not coarsened: {seen}"
+    );
 
     let overdue = |alerts: &Value| -> Vec<(String, String)> {
         alerts
@@ -610,5 +616,33 @@ async fn overdue_receipts_escalate_at_the_deadline_and_the_second_threshold() {
         .unwrap();
     assert!(logged.len() >= 6, "{logged:#?}");
     assert_eq!(replayed, logged);
+
+    // The server's own ticker (real-time interval, manual clock) raises the next escalation.
+    s.ok(
+        "sarc",
+        "humanitarian.site",
+        json!({"id": "urum-clinic", "category": "clinic",
+               "geometry": {"type": "Point", "coordinates": [36.95, 36.1486]},
+               "precision_m": 100, "recipients": ["us"],
+               "valid_from": "2016-10-03T00:00:00+03:00", "disclosure": "shared"}),
+        true,
+    )
+    .await;
+    s.clock.set(t("2016-10-03T16:01:00+03:00"));
+    let mut raised = false;
+    for _ in 0..200 {
+        let alerts = s.get("/api/v1/alerts", "jic").await;
+        if alerts.as_array().unwrap().iter().any(|a| {
+            a["kind"] == "ack_overdue" && a["subject"]["notification"] == "sarc/urum-clinic"
+        }) {
+            raised = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(
+        raised,
+        "the ticker did not escalate within 10 s of real time"
+    );
     s.stop().await;
 }

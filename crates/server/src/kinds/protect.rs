@@ -954,17 +954,56 @@ pub async fn tick(state: &crate::AppState) -> Result<Vec<Value>, ApiError> {
     Ok(out.as_array().cloned().unwrap_or_default())
 }
 
-/// The ticker task: ticks every `interval` of real time until the server closes, reading the
-/// server's clock for the instant (so tests with a manual clock decide when deadlines pass).
+/// The ticker task: every `interval` of real time it reads the server's clock (so tests with a
+/// manual clock decide when deadlines pass) and runs [`tick`] when the next deadline of the
+/// journal has come. The next deadline is recomputed (a read-only replay) only when protect
+/// submissions or ticks were added since, so an idle server does no work but a fingerprint
+/// query per interval.
 pub async fn run_ticker(state: crate::AppState, interval: std::time::Duration) {
     let mut closing = state.closing();
+    let mut known: Option<Fingerprint> = None;
+    let mut next_due: Option<Timestamp> = None;
+    // Every deadline up to here has been handled; a replay looks for the first one after it
+    // (which may already be in the past if a submission and the clock moved together).
+    let mut handled_until = Timestamp::MIN;
     loop {
         tokio::select! {
             () = tokio::time::sleep(interval) => {}
             _ = closing.changed() => return,
         }
-        if let Err(e) = tick(&state).await {
-            tracing::warn!(error = %e, "deadline tick failed");
+        let now = state.clock().now();
+        let all = i64::MAX as u64;
+        let fp = match state.read(move |conn| fingerprint(conn, all)).await {
+            Ok(fp) => fp,
+            Err(e) => {
+                tracing::warn!(error = %e, "deadline ticker cannot read the store");
+                continue;
+            }
+        };
+        if known != Some(fp) {
+            let since = handled_until;
+            let next = state
+                .read(move |conn| Ok(rebuild(conn, all)?.1.next_deadline(since)))
+                .await;
+            match next {
+                Ok(next) => {
+                    next_due = next;
+                    known = Some(fp);
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "deadline ticker cannot replay the journal");
+                    continue;
+                }
+            }
         }
+        if next_due.is_some_and(|due| due <= now) {
+            if let Err(e) = tick(&state).await {
+                tracing::warn!(error = %e, "deadline tick failed");
+                continue;
+            }
+            // Recompute from the new state (the tick may have logged, or nothing was due).
+            known = None;
+        }
+        handled_until = now;
     }
 }
