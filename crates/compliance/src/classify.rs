@@ -358,6 +358,40 @@ fn straddled_zones(agreement: &Agreement, report: &IncidentReport, at: Timestamp
 /// `context` what jic knows nearby (links, and the strike notices that settle
 /// `requires_notice` rules).
 ///
+/// ```
+/// use jic_agreement::{Source, load};
+/// use jic_compliance::{
+///     AllegedActor, Category, Context, IncidentReport, Location, Missing, Occurrence, Outcome,
+///     PhaseClock, classify,
+/// };
+/// let agreement = load(&[
+///     Source { name: "agreement.toml", text: include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../scenarios/syria-2016-09/agreement/agreement.toml")) },
+///     Source { name: "zones.geojson", text: include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../scenarios/syria-2016-09/agreement/zones.geojson")) },
+/// ])?;
+/// let when = "2016-09-19T16:15:00Z".parse()?;
+/// let timeline = PhaseClock::compute(&agreement, &[], &Context::default(), when)?.timeline;
+/// // The Urum al-Kubra warehouse, 19 Sept 2016 19:15 local, attacked from the air by someone.
+/// let report = IncidentReport {
+///     id: "urum".into(),
+///     reporter: "jic_monitors".into(),
+///     occurred: Occurrence::at(when),
+///     location: Location { lat: 36.1516, lon: 36.9678, uncertainty_m: 300.0, name: None },
+///     category: Category::AttackOnHumanitarian,
+///     actor: AllegedActor::unknown(),
+///     target: None,
+///     casualties: Default::default(),
+///     description: String::new(),
+///     sources: vec![],
+///     evidence: vec![],
+///     external_id: None,
+/// };
+/// let c = classify(&agreement, &report, &timeline, &Context::default())?;
+/// assert_eq!(c.outcome, Outcome::Violation);
+/// assert_eq!(c.rules[0].rule, "no_attacks_on_humanitarian");
+/// assert!(matches!(c.missing[0], Missing::ActorUnknown { .. })); // attribution stays open
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
 /// # Errors
 /// [`Error::Agreement`] when the report names an id the agreement does not define or a
 /// coordinate is not finite (validate reports first with [`IncidentReport::validate`]).

@@ -503,6 +503,14 @@ fn check_file(bytes: &[u8]) -> Result<&str, ImportError> {
 /// Parses a count or range: `""`, `4`, `3-5`, `3–5`, `3 to 5`, `at least 5`, `12+`, `>12`,
 /// `1,200`, `unknown`. Returns (min, max).
 ///
+/// ```
+/// use jic_compliance::import::parse_count_range;
+/// assert_eq!(parse_count_range("3-5"), Ok((Some(3), Some(5))));
+/// assert_eq!(parse_count_range("at least 12"), Ok((Some(12), None)));
+/// assert_eq!(parse_count_range(""), Ok((None, None)));
+/// assert!(parse_count_range("5-3").is_err());
+/// ```
+///
 /// # Errors
 /// A sentence saying what was expected.
 pub fn parse_count_range(raw: &str) -> Result<(Option<u32>, Option<u32>), String> {

@@ -31,6 +31,7 @@ pub use incident::{
 pub use links::{Context, Link};
 pub use phase::{ClockIncident, ClockResult, DayVerdict, PhaseClock, PhaseTimeline, Transition};
 pub use report::SituationReport;
+pub use workflow::Filed;
 pub use workflow::{CounterClaim, Dossier, Review, ReviewStatus};
 
 /// Everything that can go wrong in this crate.

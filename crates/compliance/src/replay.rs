@@ -91,7 +91,8 @@ impl Replay {
                 if self.dossiers.contains_key(&r.id) {
                     return Err(format!("incident `{}` already exists", r.id));
                 }
-                self.dossiers.insert(r.id.clone(), Dossier::new(filed(&s, r)));
+                self.dossiers
+                    .insert(r.id.clone(), Dossier::new(filed(&s, r)));
                 Ok(())
             }
             KIND_AMEND => {
