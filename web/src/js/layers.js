@@ -8,7 +8,9 @@
 
 import { zonesFromPackage } from './zones.js';
 
-const L = window.L;
+// Leaflet is a classic script that defines window.L; the pure helpers below also run under
+// node (unit tests), where there is no window.
+const L = globalThis.window?.L;
 
 /** Escapes text for HTML. Every value from the API goes through it before reaching the DOM. */
 export function esc(value) {
