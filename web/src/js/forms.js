@@ -201,6 +201,26 @@ async function nextSeq() {
   return seq;
 }
 
+// ---------------------------------------------------------------- restricted kinds
+
+let kindsPolicy = null;
+
+/**
+ * Whether a kind's payload must travel as a commitment. The deployment's policy (the agreement
+ * may restrict more kinds) is served at GET /api/v1/kinds; the table in KINDS is the fallback.
+ */
+async function isRestricted(kind, fallback) {
+  if (kindsPolicy === null) {
+    try {
+      const list = await getJson('/kinds');
+      kindsPolicy = Array.isArray(list) ? new Map(list.map((k) => [k.kind, Boolean(k.restricted)])) : new Map();
+    } catch {
+      return fallback; // not signed in or not offered: ask again next time
+    }
+  }
+  return kindsPolicy.get(kind) ?? fallback;
+}
+
 // ---------------------------------------------------------------- confirm, sign, submit
 
 function confirmDialog(summary, envelope) {
@@ -221,10 +241,11 @@ async function file(ctx, kind, payload, summary) {
     if (!signingKey) { setStatus('Not submitted: no signing key loaded.', true); return null; }
   }
   const spec = KINDS[kind];
+  const restricted = await isRestricted(kind, spec.restricted);
   const sent = Object.fromEntries(Object.entries(payload).filter(([k]) => !LOCAL_ONLY.includes(k)));
   const built = await buildEnvelope({
     kind, party: signingKey.party, key: signingKey.verifierKey, seq: await nextSeq(),
-    time: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), payload: sent, restricted: spec.restricted,
+    time: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), payload: sent, restricted,
   });
   const shown = built.salt !== undefined ? { ...built.envelope, 'payload (sent beside, not logged)': payload } : built.envelope;
   if (!(await confirmDialog([['kind', kind], ['party', signingKey.party], ['key', signingKey.name], ...summary], shown))) {
