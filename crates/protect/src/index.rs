@@ -100,3 +100,36 @@ impl SiteIndex {
             })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::synthetic::Seeded;
+    use geo_types::coord;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn near_agrees_with_brute_force(seed in 1u64..10_000, qx in 36.0..37.0f64, qy in 35.5..36.5f64,
+                                         radius in 0.0..3_000.0f64, d in 0.0..5_000.0f64) {
+            let mut rng = Seeded::new(seed);
+            // 300 sites in a 1°×1° box, so queries find some.
+            let sites: Vec<IndexedSite> = (0..300).map(|i| {
+                let c = coord! { x: rng.range(36.0, 37.0), y: rng.range(35.5, 36.5) };
+                let from = Timestamp::from_second(1_474_000_000 + (i % 7) * 86_400).unwrap();
+                IndexedSite {
+                    notification: format!("n/{i}"),
+                    site: crate::synthetic::point_site(&format!("{i}"), c, from),
+                    notified_at: from,
+                    acks: Vec::new(),
+                }
+            }).collect();
+            let index = SiteIndex::new(sites);
+            let place = Place::Circle { center: coord! { x: qx, y: qy }, radius_m: radius };
+            let (from, until) = (Timestamp::from_second(1_474_100_000).unwrap(), Timestamp::from_second(1_474_200_000).unwrap());
+            let fast: Vec<&str> = index.near(&place, d, from, until).map(|h| h.site.notification.as_str()).collect();
+            let slow: Vec<&str> = index.near_brute_force(&place, d, from, until).map(|h| h.site.notification.as_str()).collect();
+            prop_assert_eq!(fast, slow);
+        }
+    }
+}

@@ -297,6 +297,28 @@ mod tests {
         );
     }
 
+    proptest::proptest! {
+        /// Wherever the movement is expected at an instant of the interval lies on the path the
+        /// interval yields (the strike check relies on it).
+        #[test]
+        fn expected_positions_lie_on_the_path(a in 0i64..46_800, b in 0i64..46_800, k in 0.0..1.0f64) {
+            let m = convoy(Schedule::Waypoints(vec![
+                t("2016-09-19T08:00:00Z"),
+                t("2016-09-19T09:00:00Z"),
+                t("2016-09-19T11:00:00Z"),
+            ]));
+            let start = t("2016-09-19T07:00:00Z");
+            let (lo, hi) = (a.min(b), a.max(b));
+            let from = add_secs(start, lo as f64);
+            let until = add_secs(start, hi as f64);
+            let at = add_secs(from, (hi - lo) as f64 * k);
+            let path = m.path_during(from, until).unwrap();
+            let p = m.expected_position(at).unwrap();
+            let d = jic_geo::Shape::Line(path).distance_m(&jic_geo::Place::Point(p));
+            proptest::prop_assert!(d < 0.01, "{d} m off the path");
+        }
+    }
+
     #[test]
     fn validation_names_the_field() {
         let mut m = convoy(Schedule::Waypoints(vec![t("2016-09-19T08:00:00Z")]));

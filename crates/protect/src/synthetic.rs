@@ -160,6 +160,21 @@ verdict = "prohibited"
     ])?)
 }
 
+/// A shared hospital at `position`, valid from `from`, notified by `ngo` to both sponsors.
+pub fn point_site(id: &str, position: Coord<f64>, from: Timestamp) -> Site {
+    Site {
+        id: id.to_owned(),
+        notifier: "ngo".into(),
+        category: SiteCategory::Hospital,
+        shape: Shape::Point(position),
+        precision_m: 50.0,
+        recipients: vec!["us".into(), "russia".into()],
+        valid_from: from,
+        valid_until: None,
+        disclosure: DisclosureMode::Shared,
+    }
+}
+
 /// `n` protected sites (points), one in ten sealed, valid from 2016-09-01.
 pub fn sites(n: usize, rng: &mut Seeded) -> SiteIndex {
     let from = Timestamp::from_second(1_472_688_000).unwrap_or_default();

@@ -4,6 +4,7 @@
 mod api;
 mod cd;
 mod log;
+mod strike;
 
 use std::process::ExitCode;
 
@@ -16,6 +17,8 @@ pub(crate) enum Command {
     Log(log::Args),
     /// The HTTP API: signed submissions and track ingest against a local server.
     Api(api::Args),
+    /// Strike notice checks against 100,000 sites and 10,000 zones, against a site scan.
+    Strike(strike::Args),
 }
 
 pub(crate) fn run(command: Command) -> anyhow::Result<ExitCode> {
@@ -23,5 +26,6 @@ pub(crate) fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Cd(args) => cd::run(args),
         Command::Log(args) => log::run(args),
         Command::Api(args) => api::run(args),
+        Command::Strike(args) => strike::run(args),
     }
 }
