@@ -36,6 +36,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "roster_keys_by_verifier",
         sql: include_str!("../migrations/0003_roster_keys_by_verifier.sql"),
     },
+    Migration {
+        version: 4,
+        name: "air_operation_window",
+        sql: include_str!("../migrations/0004_air_operation_window.sql"),
+    },
 ];
 
 /// The schema version this build writes.

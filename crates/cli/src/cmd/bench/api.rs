@@ -77,6 +77,10 @@ async fn start(parties: usize, max_commit_batch: usize) -> anyhow::Result<Server
     let data = DataDir::new(dir.path().join("data"));
     let config = ServerConfig {
         max_commit_batch,
+        integrate_interval_ms: std::env::var("JIC_BENCH_INTEGRATE_MS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(500),
         rate_limit_per_s: 1e9,
         rate_limit_burst: 1e9,
         max_clock_skew_s: 3600,
@@ -147,9 +151,10 @@ fn presign(keys: &[(String, NoteSigner)], count: usize) -> anyhow::Result<Vec<Ve
                 break;
             }
             n += 1;
-            let start = base.checked_add(jiff::SignedDuration::from_hours(
-                (k as i64) * 10_000 + seq as i64,
-            ))?;
+            // Windows advance with the submission order across parties, as real plans cluster
+            // around the present: earlier plans have ended when later ones are filed.
+            let n_global = (seq as i64) * keys.len() as i64 + k as i64;
+            let start = base.checked_add(jiff::SignedDuration::from_hours(n_global))?;
             let end = start.checked_add(jiff::SignedDuration::from_mins(30))?;
             let payload = json!({"id": format!("{party}-{seq}"), "waypoints": [
                 {"lat": 35.0, "lon": 38.0, "alt_ft": 20000, "time": start.to_string()},
