@@ -415,6 +415,11 @@ pub async fn run(
         state.clone(),
         std::time::Duration::from_millis(500),
     ));
+    // Phase transitions at midnight or on schedule, with no submission to trigger them (#7).
+    let phase_ticker = tokio::spawn(kinds::incidents::run_phase_ticker(
+        state.clone(),
+        Duration::from_secs(1),
+    ));
     let clock = state.inner.clock.clone();
     let integrator = tokio::spawn(log_routes::run_integrator(
         state.inner.db_path.clone(),
@@ -436,6 +441,7 @@ pub async fn run(
         .with_graceful_shutdown(shutdown)
         .await;
     detector.abort();
+    phase_ticker.abort();
     protect_ticker.abort();
     state.shutdown().await;
     integrator.abort();

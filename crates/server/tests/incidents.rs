@@ -443,3 +443,55 @@ async fn incidents_link_notified_movements_and_acknowledgments() {
         "{decision}"
     );
 }
+
+/// With nothing submitted, seven calm days after the recommitment still start the JIC phase at
+/// midnight: the ticker logs the transition as a decision (polled for, up to 20 s).
+#[tokio::test]
+async fn the_phase_ticker_logs_transitions_without_submissions() {
+    let t = start().await;
+    t.clock.set("2016-09-19T21:30:00Z".parse().unwrap());
+    let mut phases: Vec<String> = Vec::new();
+    for _ in 0..200 {
+        phases = t
+            .state
+            .read(|c| {
+                let mut s = c
+                    .prepare("SELECT phase_id FROM phase_transition ORDER BY at")
+                    .unwrap();
+                Ok(s.query_map([], |r| r.get(0))
+                    .unwrap()
+                    .collect::<Result<Vec<String>, _>>()
+                    .unwrap())
+            })
+            .await
+            .unwrap();
+        if phases.len() == 3 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(phases, ["recommitment", "extension", "jic"]);
+    let (leaves, bodies): (Vec<i64>, Vec<String>) = t
+        .state
+        .read(|c| {
+            let mut s = c
+                .prepare("SELECT leaf_index, body_json FROM decision WHERE kind = 'phase.transition' ORDER BY leaf_index")
+                .unwrap();
+            Ok(s.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+                .unwrap()
+                .collect::<Result<Vec<(i64, String)>, _>>()
+                .unwrap()
+                .into_iter()
+                .unzip())
+        })
+        .await
+        .unwrap();
+    assert_eq!(leaves.len(), 3);
+    assert!(
+        bodies[2].contains("2016-09-19T21:00:00Z") && bodies[2].contains("calm_days"),
+        "{}",
+        bodies[2]
+    );
+    let phase = t.get_json("/api/v1/phase", "un_envoy").await;
+    assert_eq!(phase["phase_now"], "jic");
+}

@@ -680,19 +680,79 @@ impl KindHandler for IncidentKind {
     }
 }
 
+/// Logs the phase transitions that happen with no incident submission to trigger them (a
+/// seventh calm day ending at midnight): every `interval`, once per hour of the server's clock,
+/// recomputes the clock and, if it shows a calm-day transition not yet logged, logs every
+/// unlogged transition through the writer like any decision. (Scheduled transitions alone do
+/// not wake it: they follow from the agreement and are logged with the next incident.)
+pub async fn run_phase_ticker(state: AppState, interval: std::time::Duration) {
+    let mut closing = state.closing();
+    let mut checked_hour: Option<i64> = None;
+    loop {
+        tokio::select! {
+            () = tokio::time::sleep(interval) => {}
+            _ = closing.changed() => return,
+        }
+        let now = state.clock().now();
+        let hour = now.as_second().div_euclid(3600);
+        if checked_hour == Some(hour) {
+            continue;
+        }
+        let pending = state
+            .read(move |conn| {
+                let (_, _, clock) = compute_clock(conn, now)?;
+                // Only calm-day transitions: scheduled ones are known from the agreement alone
+                // and are logged with the next incident submission.
+                let calm_day = |t: &&jic_compliance::Transition| {
+                    matches!(
+                        t.cause,
+                        jic_compliance::phase::TransitionCause::CalmDays { .. }
+                    )
+                };
+                for t in clock.transitions.iter().filter(calm_day) {
+                    if !transition_logged(conn, t)? {
+                        return Ok(true);
+                    }
+                }
+                Ok(false)
+            })
+            .await;
+        match pending {
+            Ok(false) => checked_hour = Some(hour),
+            Ok(true) => {
+                let Ok(writer) = state.writer() else { return };
+                let logged = writer
+                    .decide(Box::new(move |ctx| {
+                        let (_, _, clock) = compute_clock(ctx.read(), now)?;
+                        log_new_transitions(ctx, &clock)?;
+                        Ok(Value::Null)
+                    }))
+                    .await;
+                match logged {
+                    Ok(_) => checked_hour = Some(hour),
+                    Err(e) => tracing::warn!(error = %e, "phase ticker could not log a transition"),
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "phase ticker cannot compute the clock"),
+        }
+    }
+}
+
+fn transition_logged(conn: &Connection, t: &jic_compliance::Transition) -> Result<bool, ApiError> {
+    conn.query_row(
+        "SELECT id FROM phase_transition WHERE phase_id = ?1 AND at = ?2",
+        params![t.phase, t.at.to_string()],
+        |r| r.get::<_, i64>(0),
+    )
+    .optional()
+    .map(|x| x.is_some())
+    .map_err(sql)
+}
+
 /// Logs every transition of `clock` that the `phase_transition` table does not hold yet.
 fn log_new_transitions(ctx: &mut ApplyCtx<'_>, clock: &ClockResult) -> Result<(), ApiError> {
     for t in &clock.transitions {
-        let known: Option<i64> = ctx
-            .read()
-            .query_row(
-                "SELECT id FROM phase_transition WHERE phase_id = ?1 AND at = ?2",
-                params![t.phase, t.at.to_string()],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(sql)?;
-        if known.is_some() {
+        if transition_logged(ctx.read(), t)? {
             continue;
         }
         let body = serde_json::to_value(t).unwrap_or(Value::Null);
