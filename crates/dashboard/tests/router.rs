@@ -129,3 +129,29 @@ fn no_asset_points_outside_the_machine() {
         }
     }
 }
+
+#[tokio::test]
+async fn merges_into_a_router_with_its_own_fallback() -> anyhow::Result<()> {
+    // How the server mounts it: its API routes and problem+json fallback stay in charge of
+    // everything the dashboard does not claim.
+    let app = axum::Router::new()
+        .route("/api/v1/health", axum::routing::get(|| async { "ok" }))
+        .fallback(|| async { (StatusCode::NOT_FOUND, "api fallback") })
+        .merge(jic_dashboard::router());
+    let page = app
+        .clone()
+        .oneshot(Request::get("/").body(Body::empty())?)
+        .await?;
+    assert_eq!(page.status(), StatusCode::OK);
+    let health = app
+        .clone()
+        .oneshot(Request::get("/api/v1/health").body(Body::empty())?)
+        .await?;
+    assert_eq!(health.status(), StatusCode::OK);
+    let unknown = app
+        .oneshot(Request::get("/api/v1/nope").body(Body::empty())?)
+        .await?;
+    let body = to_bytes(unknown.into_body(), 1024).await?;
+    assert_eq!(&body[..], b"api fallback");
+    Ok(())
+}
