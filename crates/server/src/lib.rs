@@ -415,7 +415,7 @@ pub async fn run(
         state.clone(),
         std::time::Duration::from_millis(500),
     ));
-    // Phase transitions at midnight or on schedule, with no submission to trigger them (#7).
+    // Calm-day phase transitions at midnight, with no submission to trigger them (#7).
     let phase_ticker = tokio::spawn(kinds::incidents::run_phase_ticker(
         state.clone(),
         Duration::from_secs(1),
