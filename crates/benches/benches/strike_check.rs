@@ -4,7 +4,10 @@
 //!
 //! Besides criterion's mean, the bench prints the p50/p99 of single checks over 10,000 random
 //! notices, because the target is a tail latency.
-#![allow(missing_docs, reason = "criterion's macros generate undocumented items")]
+#![allow(
+    missing_docs,
+    reason = "criterion's macros generate undocumented items"
+)]
 #![allow(clippy::print_stdout, reason = "a benchmark reports its percentiles")]
 #![allow(clippy::unwrap_used, reason = "benchmark setup")]
 
@@ -91,7 +94,12 @@ fn strike_check(c: &mut Criterion) {
             j = (j + 1) % notices.len();
             let place = notices[j].area.place();
             sites
-                .near_brute_force(&place, 1_600.0, notices[j].window_start, notices[j].window_end)
+                .near_brute_force(
+                    &place,
+                    1_600.0,
+                    notices[j].window_start,
+                    notices[j].window_end,
+                )
                 .count()
         })
     });
