@@ -395,12 +395,11 @@ async fn a_sealed_hospital_never_reaches_a_party_or_the_log() {
             "/api/v1/alerts",
             "/api/v1/strike-notices/ru-idlib-1",
             "/api/v1/implementation",
+            "/api/v1/reports/daily/2016-09-18",
+            "/api/v1/reports/daily/2016-09-19",
         ] {
             let (status, text) = s.get_text(path, member).await;
-            assert!(
-                status.is_success() || status == StatusCode::NOT_FOUND,
-                "{path}: {status}"
-            );
+            assert!(status.is_success(), "{path}: {status}");
             seen.push(text);
         }
         // Every live event addressed to this party (what its SSE stream carries).
