@@ -411,17 +411,20 @@ impl KindHandler for ProtectKind {
     fn apply(&self, ctx: &mut ApplyCtx<'_>, s: &Accepted) -> Result<Value, ApiError> {
         let now = ctx.now();
         let leaf = ctx.leaf_index();
-        let mut prelude = Prelude::default();
-        if s.kind == kind::STRIKE_NOTICE {
-            let (_, agreement) = agreement_in_force(ctx.read())?;
-            prelude.phase = jic_protect::phase::scheduled_phase(&agreement, now);
-            if let Some(op) = s.payload["air_operation"].as_str() {
-                prelude.air_operation = air_operation_snapshot(ctx.read(), op)?;
+        let conn = ctx.read();
+        let (decisions, journal_view, prelude) = self.engine.with_journal(conn, leaf, |j| {
+            // The phase by the schedule of the agreement the journal runs under (no reload),
+            // and the air operation as the state holds it now; both are stored with the
+            // notice so a replay sees the same.
+            let mut prelude = Prelude::default();
+            if s.kind == kind::STRIKE_NOTICE {
+                prelude.phase = jic_protect::phase::scheduled_phase(j.agreement(), now);
+                if let Some(op) = s.payload["air_operation"].as_str() {
+                    prelude.air_operation = air_operation_snapshot(conn, op)?;
+                }
             }
-        }
-        let (decisions, journal_view) = self.engine.with_journal(ctx.read(), leaf, |j| {
             let d = apply_to(j, &s.kind, &s.party, &s.payload, now, &prelude)?;
-            Ok((d, JournalView::of(j, &s.payload)))
+            Ok((d, JournalView::of(j, &s.payload), prelude))
         })?;
         persist(ctx, s, &decisions, &prelude, &journal_view)?;
         Ok(response(&decisions))
@@ -934,7 +937,14 @@ pub async fn tick(state: &crate::AppState) -> Result<Vec<Value>, ApiError> {
                             ],
                         })?;
                     }
-                    Decision::ReviewLapsed { notice, .. } => {
+                    Decision::ReviewLapsed { notice, verdict } => {
+                        ctx.with_sqlite(|tx| {
+                            tx.execute(
+                                "UPDATE strike_notice SET status = ?2, updated = ?3 WHERE id = ?1",
+                                params![notice, verdict.as_str(), now.to_string()],
+                            )?;
+                            Ok(())
+                        })?;
                         let filer = notice_filer(ctx.read(), notice)?;
                         ctx.raise_alert(AlertSpec {
                             kind: "review_lapsed".to_owned(),
