@@ -387,8 +387,38 @@ async fn a_sealed_hospital_never_reaches_a_party_or_the_log() {
         "{check:#}"
     );
 
+    // Probing: more near misses by one asker within the hour are reported to the monitors,
+    // then refused (and still logged).
+    let mut last = Value::Null;
+    for i in 0..6 {
+        let lon = 36.6335 + 0.0004 * f64::from(i);
+        last = s
+            .ok(
+                "russia",
+                "humanitarian.sealed_check",
+                json!({"area": {"type": "Point", "coordinates": [lon, 35.9315]}}),
+                true,
+            )
+            .await;
+    }
+    assert_eq!(
+        last["result"]["decisions"][0]["decision"], "sealed_check_refused",
+        "{last:#}"
+    );
+    let monitors = s.get("/api/v1/alerts", "jic_monitors").await;
+    assert!(
+        monitors
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["kind"] == "sealed_probing" && a["subject"]["party"] == "russia"),
+        "{monitors:#}"
+    );
+    let probing = [last.to_string(), monitors.to_string()];
+
     // Everything the filer (and the other sponsor) can read.
     let mut seen = vec![notice.to_string(), check.to_string()];
+    seen.extend(probing);
     for member in ["russia", "us"] {
         for path in [
             "/api/v1/notifications",
