@@ -27,6 +27,10 @@ pub(crate) struct Args {
     origin: String,
 }
 
+#[allow(
+    clippy::needless_pass_by_value,
+    reason = "every subcommand's run owns its parsed arguments (see main.rs)"
+)]
 pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     let extra_members = match &args.parties_from {
         Some(path) => {

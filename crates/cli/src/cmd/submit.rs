@@ -65,6 +65,10 @@ pub(crate) fn next_seq(state: &Path, vkey: &str, now_ms: u64) -> anyhow::Result<
     Ok(next)
 }
 
+#[allow(
+    clippy::needless_pass_by_value,
+    reason = "shaped for `map_err(refused)`"
+)]
 pub(crate) fn refused(e: ClientError) -> anyhow::Error {
     match e {
         ClientError::Refused { .. } => exit::fail(CHECK_FAILED, e.to_string()),
@@ -81,6 +85,10 @@ pub(crate) fn now() -> jiff::Timestamp {
     jiff::Timestamp::now()
 }
 
+#[allow(
+    clippy::needless_pass_by_value,
+    reason = "every subcommand's run owns its parsed arguments (see main.rs)"
+)]
 pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     let signer = read_signer(&args.key)?;
     let party = args

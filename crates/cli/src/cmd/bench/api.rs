@@ -286,6 +286,10 @@ fn track_batches(
     Ok(lists)
 }
 
+#[allow(
+    clippy::needless_pass_by_value,
+    reason = "every subcommand's run owns its parsed arguments (see main.rs)"
+)]
 pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
