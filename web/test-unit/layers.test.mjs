@@ -1,7 +1,7 @@
 // The item → map normalisation and the alert geometry, without a browser.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { toFeatures, geometryOf, alertParts, extrapolate, visibleAt, knownAt, isAcknowledged, LAYER_BY_ID } from '../src/js/layers.js';
+import { toFeatures, geometryOf, alertParts, extrapolate, visibleAt, knownAt, isAcknowledged, operationCurrentAt, alertTitle, LAYER_BY_ID } from '../src/js/layers.js';
 
 test('geometry comes from whichever field an API item uses', () => {
   const cases = [
@@ -91,4 +91,22 @@ test('an alert counts as acknowledged for the reader once its party has acknowle
   assert.equal(isAcknowledged(p, 'us'), true);
   assert.equal(isAcknowledged(p, 'russia'), false);
   assert.equal(isAcknowledged({ status: 'acknowledged' }, 'russia'), true);
+});
+
+test('a plan is current from six hours before its first waypoint to thirty minutes after its last', () => {
+  const plan = { plan: { waypoints: [{ time: '2016-09-17T12:00:00Z' }, { time: '2016-09-17T13:00:00Z' }] } };
+  const at = (iso) => operationCurrentAt(plan, Date.parse(iso));
+  assert.equal(at('2016-09-17T05:59:00Z'), false);
+  assert.equal(at('2016-09-17T06:00:00Z'), true);
+  assert.equal(at('2016-09-17T13:30:00Z'), true);
+  assert.equal(at('2016-09-17T13:31:00Z'), false);
+  assert.equal(operationCurrentAt({ ...plan, status: 'cancelled' }, Date.parse('2016-09-17T12:30:00Z')), false);
+  assert.equal(operationCurrentAt({ id: 'no times' }, Date.parse('2016-09-17T12:30:00Z')), true);
+});
+
+test('alert titles name the aircraft, the operations, or the subject', () => {
+  assert.equal(alertTitle({ kind: 'track_conflict', subject: { aircraft: ['A1', 'B2'] } }), 'track conflict: A1 / B2');
+  assert.equal(alertTitle({ kind: 'plan_conflict', subject: { operations: [{ party: 'russia', id: 'R1' }, { party: 'us', id: 'U1' }] } }), 'plan conflict: russia:R1 / us:U1');
+  assert.equal(alertTitle({ kind: 'stop_request', subject: { notice: 'CJTF-DEZ-0917' } }), 'stop request: CJTF-DEZ-0917');
+  assert.equal(alertTitle({ kind: 'ack_overdue', subject: {} }), 'ack overdue');
 });

@@ -135,6 +135,19 @@ export function windowOf(props) {
   return [from, to];
 }
 
+/**
+ * Whether a filed air operation is current at `t` (ms): from six hours before its first
+ * waypoint to thirty minutes after its last. Plans without times, or without a known moment,
+ * count as current; cancelled ones never do.
+ */
+export function operationCurrentAt(props, t) {
+  if (props.status === 'cancelled') return false;
+  const waypoints = props.plan?.waypoints ?? props.waypoints ?? (props.conflicting_legs ?? []).flatMap((l) => l.waypoints ?? []);
+  const times = waypoints.map((w) => parseTime(w.time)).filter(Number.isFinite);
+  if (times.length === 0 || !Number.isFinite(t)) return true;
+  return Math.min(...times) - 6 * 3600 * 1000 <= t && t <= Math.max(...times) + 30 * 60 * 1000;
+}
+
 /** Whether an item belongs on the map at moment `t` (ms; Infinity = now). */
 export function visibleAt(layerId, props, t) {
   if (t === Infinity) return true;
@@ -465,10 +478,14 @@ function alertLayer(feature, ctx) {
 
 /** A one-line title for an alert. */
 export function alertTitle(p, lookupTrack) {
+  const kind = p.kind ? String(p.kind).replace(/_/g, ' ') : 'alert';
+  const subject = p.subject ?? {};
   const { a, b } = alertParts(p, lookupTrack);
-  const ops = p.subject?.operations;
-  const who = ops ? ops.map((o) => `${o.party}:${o.id}`).join(' / ') : `${a?.id ?? '?'} / ${b?.id ?? '?'}`;
-  return `${p.kind ? String(p.kind).replace(/_/g, ' ') : 'conflict'}: ${who}`;
+  let who;
+  if (Array.isArray(subject.operations)) who = subject.operations.map((o) => `${o.party}:${o.id}`).join(' / ');
+  else if (a || b) who = `${a?.id ?? '?'} / ${b?.id ?? '?'}`;
+  else who = [subject.notice, subject.notification, subject.incident, subject.party, subject.id].filter((x) => typeof x === 'string' || typeof x === 'number').join(' · ');
+  return who ? `${kind}: ${who}` : kind;
 }
 
 export function alertSummary(p, id, lookupTrack) {

@@ -2,7 +2,7 @@
 // updates over SSE, the alert list, the replay slider, and sign-in.
 
 import { getJson, followEvents, token, setToken, ApiError } from './api.js';
-import { LAYERS, LAYER_BY_ID, toFeatures, drawFeature, visibleAt, knownAt, legendFor, esc, alertSummary, alertParts, alertTitle, isAcknowledged, fmtTime } from './layers.js';
+import { LAYERS, LAYER_BY_ID, toFeatures, drawFeature, visibleAt, operationCurrentAt, knownAt, legendFor, esc, alertSummary, alertParts, alertTitle, isAcknowledged, fmtTime } from './layers.js';
 import { initForms } from './forms.js';
 
 const L = window.L;
@@ -131,8 +131,12 @@ function render(layerId) {
   group.clearLayers();
   let shown = 0;
   let withoutPosition = 0;
+  // Plans are drawn while current. "Now" is the server's latest receipt time, not this
+  // machine's clock: a replayed scenario runs on its own time.
+  const current = state.moment === Infinity ? state.range?.[1] : state.moment;
   for (const feature of state.features[layerId].values()) {
     if (!visibleAt(layerId, feature.properties, state.moment)) continue;
+    if (layerId === 'airops' && !operationCurrentAt(feature.properties, current)) continue;
     if (state.moment === Infinity && ['withdrawn', 'expired'].includes(feature.properties.status)) continue;
     if (drawFeature(layerId, feature, group, { canAck, lookupTrack, party: state.identity?.party })) shown += 1;
     else if (layerId !== 'alerts') withoutPosition += 1;
@@ -215,7 +219,9 @@ function renderAlertList() {
   const list = document.getElementById('alert-list');
   const alerts = [...state.features.alerts.values()]
     .filter((f) => visibleAt('alerts', f.properties, state.moment))
-    .sort((x, y) => (knownAt(y.properties) || 0) - (knownAt(x.properties) || 0));
+    // Open alerts first, newest first within each group.
+    .sort((x, y) => Number(isAcknowledged(x.properties, state.identity?.party)) - Number(isAcknowledged(y.properties, state.identity?.party))
+      || (knownAt(y.properties) || 0) - (knownAt(x.properties) || 0));
   const open = alerts.filter((f) => !isAcknowledged(f.properties, state.identity?.party));
   document.getElementById('alert-count').textContent = String(open.length);
   document.getElementById('alert-empty').hidden = alerts.length > 0;
@@ -380,8 +386,11 @@ function updateRange() {
   if (!Number.isFinite(max)) max = Date.now();
   max += 60 * 1000;
   if (!Number.isFinite(min) || min >= max) min = max - 24 * 3600 * 1000;
+  const previousMax = state.range?.[1];
   state.range = [min, max];
   showMoment();
+  // Which plans are current depends on the latest receipt time: redraw them when it moves.
+  if (previousMax !== max && state.moment === Infinity) render('airops');
 }
 
 function showMoment() {
