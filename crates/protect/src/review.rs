@@ -257,7 +257,7 @@ impl Review {
     ///
     /// # Errors
     /// [`Error::Forbidden`] when the filer asks to stop its own strike (it just stops);
-    /// [`Error::invalid`] without a reason.
+    /// [`Error::Invalid`] without a reason.
     pub fn stop(&mut self, by: &str, reason: &str, at: Timestamp) -> Result<StopAlert, Error> {
         if by == self.filer {
             return Err(Error::Forbidden(
