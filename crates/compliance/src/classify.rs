@@ -11,7 +11,9 @@
 //!   and present groups of the control and designated-area zones touching that sample point),
 //!   or "no one" when no zone says;
 //! - **place**: the centre, 6 points at half the radius, 12 on the circle, and the whole disc
-//!   (which catches zones smaller than the spacing of the points);
+//!   (which catches zones smaller than the spacing of the points) — or the centre alone when
+//!   every zone within reach of the disc (its radius plus the largest rule buffer) contains it
+//!   wholly, since then every point of the disc sees the same zones;
 //! - **instant**: the window's start and end and every phase change or zone validity boundary
 //!   between them, each with the phase in force from the [`PhaseTimeline`].
 //!
@@ -315,6 +317,49 @@ fn sample_instants(
 }
 
 /// Zones the disc touches without lying wholly inside (at `at`).
+/// True when the disc of radius `r` around `centre` lies wholly inside the zone (within its
+/// radius, for point and line zones).
+fn disc_inside(zone: &jic_agreement::Zone, centre: &Place, r: f64) -> bool {
+    match &zone.geometry {
+        Shape::Area(mp) => {
+            let covers = zone.geometry.distance_m(centre) <= 0.0;
+            let edge =
+                mp.0.iter()
+                    .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
+                    .map(|ring| Shape::Line(ring.clone()).distance_m(centre))
+                    .fold(f64::INFINITY, f64::min);
+            covers && edge >= r
+        }
+        Shape::Point(_) | Shape::Line(_) => zone.geometry.distance_m(centre) + r <= zone.radius_m,
+    }
+}
+
+/// True when every point of the uncertainty disc sees the same zones at every instant: each
+/// zone that comes within the largest rule buffer of the disc contains it wholly. Then the
+/// centre alone decides, and sampling the disc would only repeat it.
+fn uniform_over_disc(
+    agreement: &Agreement,
+    report: &IncidentReport,
+    instants: &[Timestamp],
+) -> bool {
+    let loc = &report.location;
+    let r = loc.uncertainty_m;
+    if r <= 0.0 {
+        return true;
+    }
+    let centre = Place::Point(loc.coord());
+    let disc = Place::Circle {
+        center: loc.coord(),
+        radius_m: r,
+    };
+    instants.iter().all(|&at| {
+        agreement
+            .zones_within(&disc, agreement.max_buffer_m(), Some(at))
+            .into_iter()
+            .all(|(zone, _)| disc_inside(zone, &centre, r))
+    })
+}
+
 fn straddled_zones(agreement: &Agreement, report: &IncidentReport, at: Timestamp) -> Vec<String> {
     let loc = &report.location;
     let r = loc.uncertainty_m;
@@ -331,20 +376,7 @@ fn straddled_zones(agreement: &Agreement, report: &IncidentReport, at: Timestamp
         if d > zone.radius_m {
             continue;
         }
-        let inside = match &zone.geometry {
-            Shape::Area(mp) => {
-                let covers = zone.geometry.distance_m(&centre) <= 0.0;
-                let edge =
-                    mp.0.iter()
-                        .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
-                        .map(|ring| Shape::Line(ring.clone()).distance_m(&centre))
-                        .fold(f64::INFINITY, f64::min);
-                covers && edge >= r
-            }
-            Shape::Point(_) | Shape::Line(_) => {
-                zone.geometry.distance_m(&centre) + r <= zone.radius_m
-            }
-        };
+        let inside = disc_inside(zone, &centre, r);
         if !inside {
             out.push(zone.id.clone());
         }
@@ -401,6 +433,18 @@ pub fn classify(
     timeline: &PhaseTimeline,
     context: &Context,
 ) -> Result<Classification, Error> {
+    classify_sampled(agreement, report, timeline, context, false)
+}
+
+/// [`classify`], with `always_sample` forcing the full sampling of the disc (the reference the
+/// shortcut is tested against).
+fn classify_sampled(
+    agreement: &Agreement,
+    report: &IncidentReport,
+    timeline: &PhaseTimeline,
+    context: &Context,
+    always_sample: bool,
+) -> Result<Classification, Error> {
     let at0 = report.occurred.from;
     let phase0 = timeline.phase_at(at0).map(str::to_owned);
     let answerable = report.actor.answerable_party(agreement);
@@ -441,8 +485,12 @@ pub fn classify(
     };
 
     let cands = candidates(agreement, &report.actor);
-    let places = sample_places(report);
     let (instants, changes) = sample_instants(agreement, report, timeline);
+    let places = if !always_sample && uniform_over_disc(agreement, report, &instants) {
+        vec![Place::Point(report.location.coord())]
+    } else {
+        sample_places(report)
+    };
     let mut judged = Vec::new();
     for (ai, cand) in cands.iter().enumerate() {
         for (pi, place) in places.iter().enumerate() {
@@ -760,5 +808,74 @@ fn list_or_none(v: &[String]) -> String {
         "none".to_owned()
     } else {
         v.join(", ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "test fixtures")]
+
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::incident::{Casualties, Category, Location, Occurrence};
+
+    fn fixture() -> Agreement {
+        jic_agreement::load(&[
+            jic_agreement::Source {
+                name: "agreement.toml",
+                text: include_str!("../tests/fixtures/agreement.toml"),
+            },
+            jic_agreement::Source {
+                name: "zones.geojson",
+                text: include_str!("../tests/fixtures/zones.geojson"),
+            },
+        ])
+        .unwrap()
+    }
+
+    fn key(c: &Classification) -> (Outcome, Vec<String>) {
+        (
+            c.outcome,
+            c.missing
+                .iter()
+                .map(|m| format!("{:?}", std::mem::discriminant(m)))
+                .collect(),
+        )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(96))]
+        /// Sampling only the centre when the disc lies wholly inside every zone within reach
+        /// gives the answer the full sampling gives.
+        #[test]
+        fn centre_shortcut_agrees_with_full_sampling(
+            lat in 9.7f64..13.3,
+            lon in 9.7f64..15.3,
+            r in prop_oneof![Just(0.0f64), 10.0f64..3_000.0, 3_000.0f64..30_000.0],
+            sponsor in any::<bool>(),
+            airstrike in any::<bool>(),
+        ) {
+            let a = fixture();
+            let timeline = crate::phase::PhaseClock::compute(&a, &[], &Context::default(), "2020-01-02T00:00:00+03:00".parse().unwrap()).unwrap().timeline;
+            let report = IncidentReport {
+                id: "p".into(),
+                reporter: "mon".into(),
+                occurred: Occurrence::at("2020-01-01T12:00:00+03:00".parse().unwrap()),
+                location: Location { lat, lon, uncertainty_m: r, name: None },
+                category: if airstrike { Category::Airstrike } else { Category::Shelling },
+                actor: if sponsor { AllegedActor::Party { id: "a".into() } } else { AllegedActor::Group { id: "gov_army".into() } },
+                target: sponsor.then(|| AllegedActor::Group { id: "isil".into() }),
+                casualties: Casualties::default(),
+                description: String::new(),
+                sources: vec![],
+                evidence: vec![],
+                external_id: None,
+            };
+            let ctx = Context::default();
+            let fast = classify_sampled(&a, &report, &timeline, &ctx, false).unwrap();
+            let full = classify_sampled(&a, &report, &timeline, &ctx, true).unwrap();
+            prop_assert_eq!(key(&fast), key(&full));
+        }
     }
 }
