@@ -176,7 +176,13 @@ fn notifications_for(
     Ok(out)
 }
 
-async fn list_notifications(
+/// Humanitarian notifications the reader may see, with who acknowledged them and when (see the
+/// module documentation for what each reader sees of the geometry).
+#[utoipa::path(get, path = "/api/v1/notifications", tag = "humanitarian",
+    responses((status = 200, description = "notifications visible to the reader"),
+              (status = 401, body = crate::problem::Problem)),
+    security(("bearer" = [])))]
+pub async fn list_notifications(
     State(state): State<AppState>,
     Reader(reader): Reader,
 ) -> Result<Json<Vec<Value>>, ApiError> {
@@ -187,7 +193,14 @@ async fn list_notifications(
     Ok(Json(list))
 }
 
-async fn get_strike_notice(
+/// A strike notice with its assessment, reviews and stop requests.
+#[utoipa::path(get, path = "/api/v1/strike-notices/{id}", tag = "strike",
+    params(("id" = String, Path, description = "the filer's notice id")),
+    responses((status = 200, description = "the notice, its assessment, reviews and stop requests"),
+              (status = 401, body = crate::problem::Problem),
+              (status = 404, body = crate::problem::Problem)),
+    security(("bearer" = [])))]
+pub async fn get_strike_notice(
     State(state): State<AppState>,
     Reader(reader): Reader,
     Path(id): Path<String>,
@@ -246,7 +259,12 @@ async fn get_strike_notice(
     Ok(Json(view))
 }
 
-async fn implementation_status(
+/// Whether the implementation plane is suspended, and by whom.
+#[utoipa::path(get, path = "/api/v1/implementation", tag = "strike",
+    responses((status = 200, description = "suspension status"),
+              (status = 401, body = crate::problem::Problem)),
+    security(("bearer" = [])))]
+pub async fn implementation_status(
     State(state): State<AppState>,
     Reader(_reader): Reader,
 ) -> Result<Json<Value>, ApiError> {

@@ -483,7 +483,16 @@ fn verify(
             ));
         }
     };
+    let entry = jic_ledger::envelope::LogEntry::submission(submission.signed.clone(), now)
+        .to_bytes()
+        .map_err(ledger_error)?;
+    let envelope_json = envelope.to_value().to_string();
+    let payload_json = payload.to_string();
     let mut accepted = Accepted {
+        received: now,
+        entry,
+        envelope_json,
+        payload_json,
         kind: envelope.kind.clone(),
         party: member,
         role,
@@ -999,7 +1008,9 @@ pub async fn post_countersignature(
     paths(health, openapi_json, roster, kinds, post_submission, get_submission, post_air_operation,
           list_air_operations, get_air_operation, post_track_batch, list_tracks, list_alerts,
           post_alert_ack, current_agreement, agreement_versions, agreement_version,
-          post_agreement_version, post_countersignature, crate::events::events),
+          post_agreement_version, post_countersignature, crate::events::events,
+          crate::protect_routes::list_notifications, crate::protect_routes::get_strike_notice,
+          crate::protect_routes::implementation_status),
     components(schemas(Problem, Receipt, SubmissionWire, TrackBatchWire, SubmissionView,
         AirOperationView, AlertView, AckView, TrackView, AgreementView, MemberView, KindView,
         ProposalWire, crate::kinds::agreement::ProposeAgreement,
