@@ -14,6 +14,10 @@
 //!    evaluation, decision leaves, alerts, events). A submission that fails rolls back to its
 //!    savepoint and leaves nothing behind, not even its leaf; the others in the group still
 //!    commit.
+//!
+//! The receipt time is taken when the request is verified, and the log entry (canonical JSON)
+//! is built there too, so the writer only writes; concurrent submissions may therefore reach
+//! the log a few milliseconds out of receipt-time order.
 //! 3. After the commit, each submitter gets its receipt and the events go to SSE subscribers.
 //!    Nothing is acknowledged before the commit returns, so every 2xx is durable.
 //!
@@ -63,6 +67,16 @@ pub struct Accepted {
     pub salt: Option<[u8; 32]>,
     /// The signed envelope as it will be logged.
     pub signed: jic_ledger::envelope::SignedEnvelope,
+    /// The receipt time: when the server accepted the request (before queueing). It is the time
+    /// in the log entry and the time handlers see as [`ApplyCtx::now`].
+    pub received: Timestamp,
+    /// The log entry's bytes, computed on the request task so the single writer does not
+    /// spend its time on canonical JSON.
+    pub entry: Vec<u8>,
+    /// The envelope as logged, as JSON text (for the `submission` table).
+    pub envelope_json: String,
+    /// The plaintext payload as JSON text (for the `submission` table).
+    pub payload_json: String,
     /// Work a handler did in [`KindHandler::validate`] for [`KindHandler::apply`] to use (e.g.
     /// parsed track states), so the writer thread does as little as possible.
     pub prepared: Option<Box<dyn Any + Send + Sync>>,
@@ -441,7 +455,11 @@ fn commit_batch(parts: &mut WriterParts, batch: Vec<Job>) {
         for job in batch {
             tx.execute_batch("SAVEPOINT job")
                 .map_err(jic_store::StoreError::from)?;
-            let now = parts.clock.now();
+            // A submission's time is its receipt time; a decision's is the moment it is taken.
+            let now = match &job {
+                Job::Submit { submission, .. } => submission.received,
+                Job::Decide { .. } => parts.clock.now(),
+            };
             let first_leaf = parts.log.size(&tx).map_err(ApiError::Internal)?;
             let mut ctx = ApplyCtx {
                 tx: &tx,
@@ -526,13 +544,8 @@ fn apply_submission(
         ))
     })?;
     ctx.tx.set_seq(&submission.key, submission.seq)?;
-    let entry = LogEntry::submission(submission.signed.clone(), ctx.now);
-    let bytes = entry
-        .to_bytes()
-        .map_err(|e| ApiError::TooLarge(e.to_string()))?;
-    let leaf_index = ctx.append(&bytes)?;
+    let leaf_index = ctx.append(&submission.entry)?;
     ctx.first_leaf = leaf_index;
-    let envelope = submission.signed.envelope.to_value();
     ctx.tx
         .insert_submission(&jic_store::state::SubmissionRecord {
             leaf_index,
@@ -543,13 +556,13 @@ fn apply_submission(
             claimed_time: submission.claimed_time.clone(),
             received: ctx.now.to_string(),
             restricted: submission.restricted,
-            payload_json: Some(submission.payload.to_string()),
+            payload_json: Some(submission.payload_json.clone()),
             salt: submission.salt.map(|s| s.to_vec()),
-            envelope_json: envelope.to_string(),
+            envelope_json: submission.envelope_json.clone(),
             sig: submission.signed.sig_base64(),
         })?;
     if let (true, Some(salt)) = (submission.restricted, submission.salt) {
-        jic_store::log::put_restricted(ctx.tx, leaf_index, &submission.payload.to_string(), &salt)?;
+        jic_store::log::put_restricted(ctx.tx, leaf_index, &submission.payload_json, &salt)?;
     }
     let result = handler.apply(ctx, submission)?;
     Ok(Receipt {
