@@ -1,5 +1,7 @@
-//! `jic demo --headless` replays the whole September 2016 scenario at maximum speed through a
-//! real server, prints the summary and verifies its own log.
+//! `jic demo --headless` replays the whole September 2016 timeline at maximum speed through a
+//! real server, prints the summary and verifies its own log. The synthetic traffic and incident
+//! reports are scaled down to a fifth so the test stays fast in debug builds; the full run is
+//! the default of `jic demo`.
 
 use std::process::Command;
 
@@ -7,7 +9,15 @@ use std::process::Command;
 fn headless_demo_replays_the_scenario_and_verifies_its_log() {
     let data = tempfile::tempdir().expect("temp dir");
     let output = Command::new(env!("CARGO_BIN_EXE_jic"))
-        .args(["demo", "--headless", "--speed", "max", "--data"])
+        .args([
+            "demo",
+            "--headless",
+            "--speed",
+            "max",
+            "--synthetic-scale",
+            "0.2",
+            "--data",
+        ])
         .arg(data.path())
         .env("NO_COLOR", "1")
         .output()
@@ -32,9 +42,26 @@ fn headless_demo_replays_the_scenario_and_verifies_its_log() {
             "the summary lacks {expected:?}:\n{stdout}"
         );
     }
-    // The air-safety plane worked: flight plans were accepted and at least one conflict raised.
-    assert!(stdout.contains("air_operation.file"), "{stdout}");
-    assert!(stdout.contains("plan_conflict"), "{stdout}");
+    // What jic flagged: the 9 km location error, the stop request reaching the US cell, the
+    // convoy attack as a violation linked to the acknowledged movement, the suspension refusing
+    // joint review while deconfliction goes on.
+    for expected in [
+        "verdict: conflict",
+        "strike.stop leaf",
+        "reached the us cell's live feed",
+        "classified violation (no_attacks_on_humanitarian)",
+        "linked: notified movement",
+        "implementation plane is suspended",
+        "the air-safety plane kept running",
+        "plan_conflict",
+        "stop_request",
+        "Phase clock",
+    ] {
+        assert!(
+            stdout.contains(expected),
+            "the summary lacks {expected:?}:\n{stdout}"
+        );
+    }
     // The deployment is where --data said, with generated keys (never shipped).
     assert!(data.path().join("deployment/keys/us.key").exists());
 }

@@ -5,8 +5,8 @@
 //! For each period in `[[incidents.periods]]` the number of incidents on a local day is drawn
 //! uniformly from `per_day = [lo, hi]`; each happens at a random time of that day, at a random
 //! place of `[[incidents.places]]` (uniform in its circle), with one of the place's alleged
-//! actors and categories and a small casualty range. A `verify_fraction` of them are then
-//! reviewed as `verified` (the rest `unverified`) a few hours later. Everything generated is
+//! actors and categories and a small casualty range. Each is put under review, then a
+//! `verify_fraction` of them are `verified` (the rest `unverified`) `review_after_h` later. Everything generated is
 //! **synthetic**: the real counts of September 2016 were disputed and never reconciled.
 
 use jiff::Timestamp;
@@ -41,6 +41,11 @@ pub struct IncidentSpec {
     pub periods: Vec<Period>,
     /// Where incidents happen.
     pub places: Vec<Place>,
+    /// Who is alleged to have been hit, by alleged actor: a group id of the agreement
+    /// (e.g. `syrian_government = "opposition_factions"`). Without a target a report cannot be
+    /// classified against a rule that protects covered groups.
+    #[serde(default)]
+    pub targets: std::collections::BTreeMap<String, String>,
 }
 
 fn default_kind() -> String {
@@ -109,6 +114,7 @@ pub fn generate(
     start: Timestamp,
     end: Timestamp,
     offset_s: i64,
+    scale: f64,
 ) -> Result<Vec<Event>, SimError> {
     if spec.places.is_empty()
         || spec
@@ -128,6 +134,7 @@ pub fn generate(
     let mut events = Vec::new();
     let origin = format!("[incidents] generator, seed {}", spec.seed);
     let day_s = 86_400_i64;
+    let mut per_date: std::collections::BTreeMap<String, u32> = std::collections::BTreeMap::new();
     for period in &spec.periods {
         let (from, until) = (time(&period.from)?, time(&period.until)?);
         let [lo, hi] = period.per_day;
@@ -136,12 +143,14 @@ pub fn generate(
         }
         let mut day_start = from.as_second() - (from.as_second() + offset_s).rem_euclid(day_s);
         while day_start < until.as_second() {
-            let n = lo + rng.index((hi - lo + 1) as usize) as u32;
+            // The day's count, scaled (tests use fewer): floor plus a Bernoulli remainder.
+            let drawn = f64::from(lo + rng.index((hi - lo + 1) as usize) as u32) * scale;
+            let n = drawn.floor() as u32 + u32::from(rng.chance(drawn - drawn.floor()));
             let date = Timestamp::from_second(day_start + offset_s)
                 .map_err(|e| gen_err(e.to_string()))?
                 .strftime("%m%d")
                 .to_string();
-            for k in 0..n {
+            for _ in 0..n {
                 let at_s = day_start + rng.range(0.0, day_s as f64) as i64;
                 if at_s < from.as_second() || at_s >= until.as_second() {
                     continue;
@@ -167,17 +176,23 @@ pub fn generate(
                 let category = &place.categories[rng.index(place.categories.len())];
                 let killed_max = rng.index(4) as u32;
                 let injured_max = killed_max * 2 + rng.index(5) as u32;
-                let id = format!("MON-{date}-{:03}", k + 1);
+                // Numbered per local day across periods, so ids never repeat.
+                let number = per_date.entry(date.clone()).or_insert(0);
+                *number += 1;
+                let id = format!("MON-{date}-{number:03}");
                 events.push(Event {
                     at,
                     cell: Some(spec.reporter.clone()),
                     kind: spec.kind.clone(),
                     payload: json!({
                         "id": id,
-                        "time": at.to_string(),
-                        "location": {"lat": round6(lat), "lon": round6(lon), "uncertainty_m": 1000},
+                        "reporter": spec.reporter,
+                        "occurred": {"from": at.to_string()},
+                        "location": {"lat": round6(lat), "lon": round6(lon), "uncertainty_m": 1000,
+                                     "name": place.name},
                         "category": category,
-                        "alleged_actor": {"party": actor},
+                        "actor": {"kind": "party", "id": actor},
+                      "target": spec.targets.get(actor).map(|g| json!({"kind": "group", "id": g})),
                         "casualties": {"killed_min": 0, "killed_max": killed_max,
                                        "injured_min": 0, "injured_max": injured_max},
                         "description": format!("{category} reported near {} (synthetic)", place.name),
@@ -191,19 +206,22 @@ pub fn generate(
                     origin: origin.clone(),
                 });
                 if let Some(review_kind) = &spec.review_kind {
+                    // The workflow: reported → under review → verified | unverified.
                     let verified = rng.chance(spec.verify_fraction);
-                    let review_at =
-                        Timestamp::from_second(at_s + (spec.review_after_h * 3600.0) as i64)
+                    let half = (spec.review_after_h * 1800.0) as i64;
+                    for (delay, status) in [
+                        (half, "under_review"),
+                        (2 * half, if verified { "verified" } else { "unverified" }),
+                    ] {
+                        let review_at = Timestamp::from_second(at_s + delay)
                             .map_err(|e| gen_err(e.to_string()))?;
-                    if review_at <= end {
                         events.push(Event {
                             at: review_at,
                             cell: Some(spec.reporter.clone()),
                             kind: review_kind.clone(),
-                            payload: json!({"incident": id,
-                                            "status": if verified { "verified" } else { "unverified" }}),
+                            payload: json!({"incident": id, "version": 1, "status": status}),
                             label: None,
-                            title: Some(format!("monitors review {id}")),
+                            title: Some(format!("monitors review {id}: {status}")),
                             provenance: Provenance::Synthetic,
                             report: false,
                             compare: None,
@@ -249,6 +267,7 @@ mod tests {
             "2016-09-09T00:00:00+03:00".parse().expect("t"),
             "2016-10-03T00:00:00+03:00".parse().expect("t"),
             10_800,
+            1.0,
         )
         .expect("generates");
         let reports: Vec<_> = events
@@ -256,7 +275,12 @@ mod tests {
             .filter(|e| e.kind == "incident.report")
             .collect();
         assert!((12..=18).contains(&reports.len()), "{}", reports.len());
-        assert_eq!(events.len(), reports.len() * 2, "one review per report");
+        assert_eq!(events.len(), reports.len() * 3, "two reviews per report");
+        let ids: std::collections::BTreeSet<&str> = reports
+            .iter()
+            .filter_map(|r| r.payload["id"].as_str())
+            .collect();
+        assert_eq!(ids.len(), reports.len(), "report ids are unique");
         for r in reports {
             let lat = r.payload["location"]["lat"].as_f64().expect("lat");
             assert!((lat - 36.1583).abs() < 0.03, "within 3 km: {lat}");

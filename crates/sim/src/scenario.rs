@@ -274,13 +274,16 @@ pub struct EpisodeAircraft {
 /// What changes the amount of generated content (tests use less).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct LoadOptions {
-    /// Multiplies the synthetic traffic's sorties per day (1.0 = as the manifest says).
-    pub traffic_scale: f64,
+    /// Multiplies the synthetic sorties per day and incident reports per day (1.0 = as the
+    /// manifest says).
+    pub synthetic_scale: f64,
 }
 
 impl Default for LoadOptions {
     fn default() -> Self {
-        Self { traffic_scale: 1.0 }
+        Self {
+            synthetic_scale: 1.0,
+        }
     }
 }
 
@@ -357,7 +360,7 @@ impl Scenario {
                 start,
                 end,
                 i64::from(offset.seconds()),
-                options.traffic_scale,
+                options.synthetic_scale,
             )?);
         }
         if let Some(incidents) = &manifest.incidents {
@@ -366,6 +369,7 @@ impl Scenario {
                 start,
                 end,
                 i64::from(offset.seconds()),
+                options.synthetic_scale,
             )?);
         }
         for e in &events {

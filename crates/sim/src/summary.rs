@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
@@ -151,7 +152,15 @@ pub fn summarize(scenario: &Scenario, log: &ReplayLog, reads: &Reads, speed: Spe
     }
 
     let _ = writeln!(out, "\nWhat jic flagged, and when (local time):");
-    for o in log.outcomes.iter().filter(|o| o.event.report) {
+    for (i, o) in log
+        .outcomes
+        .iter()
+        .enumerate()
+        .filter(|(_, o)| o.event.report)
+    {
+        // News is attributed to this submission only until the next one was sent (the replay
+        // is sequential), or for one second, whichever is longer.
+        let next_sent = log.outcomes[i + 1..].iter().find_map(|x| x.sent);
         let who = o.event.cell.as_deref().unwrap_or("—");
         let title = o
             .event
@@ -164,18 +173,18 @@ pub fn summarize(scenario: &Scenario, log: &ReplayLog, reads: &Reads, speed: Spe
             Status::Accepted(receipt) => {
                 let leaf = receipt.get("leaf_index").and_then(Value::as_u64);
                 let digest = receipt.get("result").map(digest).unwrap_or_default();
+                let mut lines = digest.lines();
                 let _ = writeln!(
                     out,
                     "      jic: {} leaf {}{}",
                     o.event.kind,
                     leaf.map_or("?".to_owned(), |l| l.to_string()),
-                    if digest.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" — {digest}")
-                    }
+                    lines.next().map(|l| format!(" — {l}")).unwrap_or_default()
                 );
-                for line in reach(o, log, leaf) {
+                for line in lines {
+                    let _ = writeln!(out, "           {line}");
+                }
+                for line in reach(o, log, leaf, next_sent) {
                     let _ = writeln!(out, "      {line}");
                 }
             }
@@ -245,7 +254,9 @@ pub fn summarize(scenario: &Scenario, log: &ReplayLog, reads: &Reads, speed: Spe
         let _ = writeln!(out, "\n{}:", q.title);
         match answer {
             Ok(v) => {
-                let _ = writeln!(out, "  {}", clip(&digest(v), 400));
+                for line in digest(v).lines() {
+                    let _ = writeln!(out, "  {}", clip(line, 400));
+                }
             }
             Err(e) => {
                 let _ = writeln!(out, "  not available: {}", clip(e, 200));
@@ -264,26 +275,63 @@ pub fn summarize(scenario: &Scenario, log: &ReplayLog, reads: &Reads, speed: Spe
 }
 
 /// How fast the news of a submission reached the other watched members' live feeds.
-fn reach(o: &Outcome, log: &ReplayLog, leaf: Option<u64>) -> Vec<String> {
+fn reach(
+    o: &Outcome,
+    log: &ReplayLog,
+    leaf: Option<u64>,
+    next_sent: Option<Instant>,
+) -> Vec<String> {
     let (Some(sent), Some(leaf)) = (o.sent, leaf) else {
         return Vec::new();
     };
-    let mut firsts: BTreeMap<&str, std::time::Duration> = BTreeMap::new();
+    let window_end = next_sent.map_or(sent + Duration::from_secs(1), |n| {
+        n.max(sent + Duration::from_secs(1))
+    });
+    // What the news is about: the notice, notification or incident the submission names.
+    // What the news is about: the notice, notification or incident the submission names, or
+    // for a track batch its aircraft (a conflict alert names them).
+    let mut references: Vec<String> = ["notice", "notification", "incident", "id"]
+        .iter()
+        .find_map(|k| o.event.payload.get(*k).and_then(Value::as_str))
+        .map(|r| vec![format!("\"{r}\"")])
+        .unwrap_or_default();
+    if o.event.kind == "tracks.batch" {
+        let states = o.event.payload.get("states").and_then(Value::as_array);
+        references.extend(
+            states
+                .into_iter()
+                .flatten()
+                .filter_map(|s| s.get("id").and_then(Value::as_str))
+                .map(|id| format!("\"{id}\"")),
+        );
+    }
+    let mut firsts: BTreeMap<&str, (Duration, String)> = BTreeMap::new();
     for s in &log.seen {
-        if Some(s.member.as_str()) == o.event.cell.as_deref() || s.arrived < sent {
+        if Some(s.member.as_str()) == o.event.cell.as_deref()
+            || s.arrived < sent
+            || s.arrived > window_end
+        {
             continue;
         }
-        let hit = s.data.get("leaf_index").and_then(Value::as_u64) == Some(leaf);
+        let text = s.data.to_string();
+        let hit = s.data.get("leaf_index").and_then(Value::as_u64) == Some(leaf)
+            || references.iter().any(|r| text.contains(r.as_str()));
         if hit {
-            firsts.entry(s.member.as_str()).or_insert(s.arrived - sent);
+            let what = match s.data.get("kind").and_then(Value::as_str) {
+                Some(kind) if s.topic == "alert" => format!("{kind} alert"),
+                _ => format!("{} event", s.topic),
+            };
+            firsts
+                .entry(s.member.as_str())
+                .or_insert((s.arrived - sent, what));
         }
     }
     firsts
         .into_iter()
-        .map(|(m, d)| {
+        .map(|(m, (d, what))| {
             format!(
-                "reached the {m} cell's live feed {} ms after it was sent",
-                d.as_millis()
+                "{what} reached the {m} cell's live feed {:.1} ms after it was sent",
+                d.as_secs_f64() * 1000.0
             )
         })
         .collect()
@@ -324,6 +372,81 @@ pub fn digest(v: &Value) -> String {
             parts.join("; ")
         );
     }
+    // A phase clock: calm days, the longest run, the phases entered and why.
+    if let Some(days) = v.get("days").and_then(Value::as_array)
+        && days.iter().all(|d| d.get("calm").is_some())
+    {
+        return phase_lines(v, days);
+    }
+    // Incident classification: the outcome, the reasons, and what jic linked nearby.
+    if let Some(c) = v.get("classification").filter(|c| c.is_object()) {
+        let outcome = c.get("outcome").and_then(Value::as_str).unwrap_or("?");
+        let rules: Vec<&str> = c
+            .get("rules")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|r| {
+                r.get("id")
+                    .or_else(|| r.get("rule"))
+                    .and_then(Value::as_str)
+            })
+            .collect();
+        let mut lines = vec![if rules.is_empty() {
+            format!("classified {outcome}")
+        } else {
+            format!("classified {outcome} ({})", rules.join(", "))
+        }];
+        for r in c
+            .get("reasons")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+        {
+            lines.push(clip(r, 220));
+        }
+        for l in c
+            .get("links")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            if let Some(summary) = l.get("summary").and_then(Value::as_str) {
+                lines.push(format!("linked: {}", clip(summary, 260)));
+            }
+        }
+        return lines.join("\n");
+    }
+    // Strike assessments: the verdict, then each finding with its rule and message.
+    if let Some(verdict) = v.get("verdict").and_then(Value::as_str) {
+        let mut lines = vec![format!("verdict: {verdict}")];
+        for f in v
+            .get("findings")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let field = |k: &str| f.get(k).and_then(Value::as_str).unwrap_or("");
+            lines.push(format!(
+                "[{}] {}: {}",
+                field("severity"),
+                field("rule"),
+                clip(field("message"), 220)
+            ));
+        }
+        return lines.join("\n");
+    }
+    // Decisions jic took on the submission: the decision's name and its scalar facts.
+    if let Some(decisions) = v.get("decisions").and_then(Value::as_array)
+        && !decisions.is_empty()
+    {
+        return decisions
+            .iter()
+            .map(decision_line)
+            .collect::<Vec<_>>()
+            .join("\n");
+    }
     match v {
         Value::Object(m) if m.is_empty() => String::new(),
         Value::Object(m) => {
@@ -344,6 +467,72 @@ pub fn digest(v: &Value) -> String {
     }
 }
 
+/// The phase clock's answer as lines: calm days, longest run, phases entered, the first
+/// explanations.
+fn phase_lines(v: &Value, days: &[Value]) -> String {
+    let calm = |d: &Value| d.get("calm").and_then(Value::as_bool) == Some(true);
+    let (mut run, mut longest) = (0, 0);
+    for d in days {
+        run = if calm(d) { run + 1 } else { 0 };
+        longest = longest.max(run);
+    }
+    let mut lines = vec![format!(
+        "{} of {} days calm (longest run {longest}); phase now: {}",
+        days.iter().filter(|d| calm(d)).count(),
+        days.len(),
+        v.get("phase_now").and_then(Value::as_str).unwrap_or("none")
+    )];
+    let entered: Vec<String> = v
+        .get("transitions")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .map(|t| {
+            let field = |k: &str| t.get(k).and_then(Value::as_str).unwrap_or("?").to_owned();
+            format!("{} at {}", field("phase"), field("at"))
+        })
+        .collect();
+    if !entered.is_empty() {
+        lines.push(format!("phases entered: {}", entered.join(", ")));
+    }
+    for d in days
+        .iter()
+        .filter(|d| d.get("phase").is_some_and(|p| !p.is_null()))
+        .take(3)
+    {
+        if let Some(e) = d.get("explanation").and_then(Value::as_str) {
+            lines.push(clip(e, 200));
+        }
+    }
+    lines.join("\n")
+}
+
+/// One decision as `name (key: value; …)`.
+fn decision_line(d: &Value) -> String {
+    let name = d
+        .get("decision")
+        .and_then(Value::as_str)
+        .unwrap_or("decision");
+    let facts: Vec<String> = d
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter(|(k, _)| k.as_str() != "decision")
+        .map(|(k, v)| match v {
+            Value::String(s) => format!("{k}: {s}"),
+            Value::Array(a) => {
+                let items: Vec<String> = a
+                    .iter()
+                    .map(|x| x.as_str().map_or_else(|| x.to_string(), str::to_owned))
+                    .collect();
+                format!("{k}: {}", items.join(", "))
+            }
+            other => format!("{k}: {other}"),
+        })
+        .collect();
+    clip(&format!("{name} ({})", facts.join("; ")), 300)
+}
+
 fn clip(s: &str, n: usize) -> String {
     if s.chars().count() <= n {
         s.to_owned()
@@ -361,9 +550,10 @@ mod tests {
     #[test]
     fn digests_are_short_and_readable() {
         assert_eq!(
-            digest(&json!({"verdict": "conflict", "findings": []})),
-            "findings: none; verdict: conflict"
+            digest(&json!({"status": "filed", "conflicts": []})),
+            "conflicts: none; status: filed"
         );
+        assert_eq!(digest(&json!({"verdict": "clear", "findings": []})), "verdict: clear");
         assert_eq!(digest(&json!({"items": [1, 2, 3, 4]})), "items: [4 items]");
         let c = json!({"conflicts": [{"with": {"party": "us", "operation": "OP-1"},
                         "detail": {"first_loss": "2016-09-17T12:42:26Z", "min_horizontal_nm": 3.64}}]});
@@ -371,6 +561,25 @@ mod tests {
             "conflict with us OP-1: separation lost from 2016-09-17T12:42:26Z, closest 3.6 nm"
         ));
         assert_eq!(digest(&json!({})), "");
+        let a = json!({"verdict": "conflict", "findings": [
+            {"severity": "conflict", "rule": "no_strikes_in_covered_areas", "message": "inside jabal_tharda"}]});
+        assert_eq!(
+            digest(&a),
+            "verdict: conflict\n[conflict] no_strikes_in_covered_areas: inside jabal_tharda"
+        );
+        let d = json!({"decisions": [{"decision": "notified", "recipients": ["us", "russia"], "version": 1}]});
+        assert_eq!(digest(&d), "notified (recipients: us, russia; version: 1)");
+        let p = json!({"phase_now": "extension", "days": [
+            {"calm": false, "phase": "recommitment", "explanation": "9 verified violations > 3"},
+            {"calm": true, "phase": "extension", "explanation": "2 verified violations ≤ 3"},
+            {"calm": true, "phase": "extension", "explanation": "1 verified violation ≤ 3"}],
+            "transitions": [{"phase": "recommitment", "at": "2016-09-12T16:00:00Z"}]});
+        assert_eq!(
+            digest(&p),
+            "2 of 3 days calm (longest run 2); phase now: extension\n\
+             phases entered: recommitment at 2016-09-12T16:00:00Z\n\
+             9 verified violations > 3\n2 verified violations ≤ 3\n1 verified violation ≤ 3"
+        );
         assert_eq!(clip("abcdef", 3), "abc…");
     }
 }

@@ -58,7 +58,7 @@ fn the_2016_turning_points_are_in_the_timeline() {
     let local = |label: &str| s.local(find(label).at);
     assert_eq!(local("tharda_notice"), "17 Sep 14:30");
     assert_eq!(local("tharda_stop"), "17 Sep 16:29");
-    assert_eq!(find("tharda_stop").kind, "strike.stop_request");
+    assert_eq!(find("tharda_stop").kind, "strike.stop");
     assert_eq!(find("convoy").payload["vehicles"], 31);
     assert_eq!(
         find("convoy_incident").payload["category"],
@@ -97,11 +97,17 @@ fn the_agreement_package_validates() {
 }
 
 #[test]
-fn a_smaller_traffic_scale_generates_fewer_plans() {
+fn a_smaller_synthetic_scale_generates_fewer_plans_and_reports() {
     let dir = tempfile::tempdir().expect("temp dir");
     jic_sim::embedded::write_to(dir.path()).expect("written");
     let full = Scenario::load(dir.path(), LoadOptions::default()).expect("loads");
-    let tenth = Scenario::load(dir.path(), LoadOptions { traffic_scale: 0.1 }).expect("loads");
+    let tenth = Scenario::load(
+        dir.path(),
+        LoadOptions {
+            synthetic_scale: 0.1,
+        },
+    )
+    .expect("loads");
     let count = |s: &Scenario| {
         s.events
             .iter()

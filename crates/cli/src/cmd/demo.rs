@@ -52,9 +52,10 @@ pub(crate) struct Args {
     /// Stop the replay after this scenario time (RFC 3339, e.g. 2016-09-20T00:00:00+03:00).
     #[arg(long, value_name = "TIME")]
     until: Option<Timestamp>,
-    /// Multiply the synthetic air traffic (1 = as the scenario says; tests use less).
+    /// Multiply the synthetic air traffic and daily incident reports (1 = as the scenario says;
+    /// tests use less).
     #[arg(long, default_value_t = 1.0, value_name = "FACTOR")]
-    traffic_scale: f64,
+    synthetic_scale: f64,
     /// Replay this scenario directory instead of the embedded September 2016 one.
     #[arg(long, value_name = "DIR")]
     scenario: Option<PathBuf>,
@@ -111,8 +112,8 @@ impl ScenarioClock for DemoClock {
 }
 
 pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
-    if !(args.traffic_scale.is_finite() && args.traffic_scale >= 0.0) {
-        return Err(fail(BAD_INPUT, "--traffic-scale must be a number ≥ 0"));
+    if !(args.synthetic_scale.is_finite() && args.synthetic_scale >= 0.0) {
+        return Err(fail(BAD_INPUT, "--synthetic-scale must be a number ≥ 0"));
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -153,7 +154,7 @@ async fn demo(args: Args) -> anyhow::Result<ExitCode> {
     let scenario = Scenario::load(
         &scenario_dir,
         LoadOptions {
-            traffic_scale: args.traffic_scale,
+            synthetic_scale: args.synthetic_scale,
         },
     )
     .map_err(|e| fail(BAD_INPUT, e.to_string()))?;
