@@ -424,7 +424,7 @@ impl KindHandler for ProtectKind {
                 }
             }
             let d = apply_to(j, &s.kind, &s.party, &s.payload, now, &prelude)?;
-            Ok((d, JournalView::of(j, &s.payload), prelude))
+            Ok((d, JournalView::of(j, &s.party, &s.payload), prelude))
         })?;
         persist(ctx, s, &decisions, &prelude, &journal_view)?;
         Ok(response(&decisions))
@@ -452,16 +452,15 @@ struct JournalView {
 }
 
 impl JournalView {
-    fn of(j: &Journal, payload: &Value) -> Self {
+    fn of(j: &Journal, party: &str, payload: &Value) -> Self {
         let mut view = JournalView::default();
-        let id = payload["notification"].as_str().map(str::to_owned);
-        let candidates: Vec<&jic_protect::Notification> = j
-            .notifications()
-            .filter(|n| {
-                id.as_deref() == Some(n.id.as_str())
-                    || payload["id"].as_str() == Some(n.subject.id())
-            })
-            .collect();
+        // The notification a submission concerns: named (receipt, amendment, withdrawal), or the
+        // one a new site or movement just created under its notifier's id.
+        let id = payload["notification"].as_str().map_or_else(
+            || wire::notification_id(party, payload["id"].as_str().unwrap_or_default()),
+            str::to_owned,
+        );
+        let candidates: Vec<&jic_protect::Notification> = j.notification(&id).into_iter().collect();
         if let Some(n) = candidates.last() {
             let (kind, disclosure, seen) = match &n.subject {
                 Subject::Site(site) => (
