@@ -1,6 +1,9 @@
 //! Conflict detection benchmarks: the production track detector against the all-pairs
 //! reference on seeded theatre and world-wide traffic, and the 4D plan probe.
-#![allow(missing_docs, reason = "criterion's macros generate undocumented items")]
+#![allow(
+    missing_docs,
+    reason = "criterion's macros generate undocumented items"
+)]
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use jic_deconflict::grid::detect;
@@ -19,9 +22,13 @@ fn tracks(c: &mut Criterion) {
         (TrafficMode::Global, 100_000, "global_100k"),
     ] {
         let states = track_states(mode, n, 2016);
-        group.bench_function(format!("production/{name}"), |b| b.iter(|| detect(black_box(&states), &minima)));
+        group.bench_function(format!("production/{name}"), |b| {
+            b.iter(|| detect(black_box(&states), &minima))
+        });
         if n <= 1_000 {
-            group.bench_function(format!("reference/{name}"), |b| b.iter(|| detect_all_pairs(black_box(&states), &minima)));
+            group.bench_function(format!("reference/{name}"), |b| {
+                b.iter(|| detect_all_pairs(black_box(&states), &minima))
+            });
         }
     }
     group.finish();
@@ -32,7 +39,9 @@ fn plans(c: &mut Criterion) {
     let minima = PlanMinima::default();
     let mut group = c.benchmark_group("plans");
     group.sample_size(10);
-    group.bench_function("production/2000x20", |b| b.iter(|| plan_conflicts(black_box(&plans), &minima)));
+    group.bench_function("production/2000x20", |b| {
+        b.iter(|| plan_conflicts(black_box(&plans), &minima))
+    });
     group.finish();
 }
 

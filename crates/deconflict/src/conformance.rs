@@ -111,6 +111,8 @@ pub fn conformance(
         let current = leg.t0 <= time_s && time_s <= leg.t1;
         let better = match best {
             None => true,
+            // Exact ties only (a path through the same place twice): prefer the current leg.
+            #[allow(clippy::float_cmp, reason = "only an exact tie may change the choice")]
             Some((bd, bc, ..)) => d < bd || (d == bd && current && !bc),
         };
         if better {
@@ -124,8 +126,9 @@ pub fn conformance(
         });
     };
     let plan_time = leg.t0 + f * (leg.t1 - leg.t0);
-    let plan_alt_m = leg.alt0_m + f * (leg.alt1_m - leg.alt0_m);
-    let vertical_m = alt_ft * crate::units::M_PER_FT - plan_alt_m;
+    let plan_alt_ft = leg.alt0_ft + f * (leg.alt1_ft - leg.alt0_ft);
+    // Subtract in feet, then convert: exact for whole feet, like the separation tests.
+    let vertical_m = (alt_ft - plan_alt_ft) * crate::units::M_PER_FT;
     let time_dev = time_s - plan_time;
     Ok(Conformance {
         leg: leg_index,

@@ -23,8 +23,17 @@
 //! tested once, in the first slice where their boxes share cells and, within it, in the
 //! smallest shared cell. Work is split across threads by bucket; results are then sorted.
 //!
-//! Memory is O(N·K·c) where `c` is the average number of cells per box (a small constant,
-//! because cell sizes are chosen from the average box size).
+//! Pairs that share a cell then pass three cheaper necessary conditions before the exact test:
+//! the full look-ahead float boxes overlap; the exact vertical test of [`crate::track`] (its
+//! first step anyway); and a horizontal closest-approach bound that replaces the pair's
+//! `cos φ̄` by the midpoint of a range that provably contains it, widened by the error that can
+//! cause (see `may_conflict`). Only survivors pay for the cosine.
+//!
+//! Cell sizes follow the *median* box (outliers such as polar or supersonic aircraft would
+//! inflate a mean), and are coarsened up to 8× when the traffic is sparse — estimated from the
+//! 10th–90th percentile spread of positions — because then the cost is the number of cells
+//! per aircraft, not the pairs per cell. With the default single slice this gives about four
+//! cells per aircraft. Memory is O(N·K·c), `c` that small constant.
 //!
 //! # Why the pruning is conservative
 //!
@@ -56,6 +65,10 @@
 //! cell. The "first slice, smallest shared cell" rule uses only these integers, so each pair is
 //! tested exactly once whatever the order of the buckets.
 //!
+//! The extra filters (float boxes, vertical, horizontal bound) are only ever applied after the
+//! cell rule has picked the one place a pair is tested, and each is a necessary condition for
+//! a conflict over the whole look-ahead, so none of them can hide a pair the cell rule chose.
+//!
 //! # References
 //!
 //! - C. Ericson, *Real-Time Collision Detection*, 2005, ch. 7 (uniform grids, hashed storage,
@@ -63,7 +76,8 @@
 
 use crate::Error;
 use crate::track::{
-    MinimaSet, Prepared, TrackConflict, TrackState, ZERO_RELATIVE_SPEED_MPS, pair, prepare,
+    MinimaSet, Prepared, TrackConflict, TrackState, ZERO_RELATIVE_SPEED_MPS, pair,
+    pair_prefiltered, prepare,
 };
 use crate::units::{EARTH_RADIUS_M, wrap_lon_deg};
 use std::f64::consts::{FRAC_PI_2, TAU};
@@ -142,6 +156,67 @@ struct SliceCells {
     x_count: u32,
 }
 
+/// The float box of one aircraft over the whole look-ahead (the union of its slice boxes), in
+/// the same pseudo-coordinates and with the same margins: a second, finer necessary condition
+/// checked after the cell test. It does not depend on the slice, so it is valid whichever slice
+/// a pair is tested in.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+struct FloatBox {
+    y_lo: f64,
+    y_hi: f64,
+    z_lo: f64,
+    z_hi: f64,
+    /// Longitude in turns, unwrapped; `u_lo = −∞` marks the whole circle.
+    u_lo: f64,
+    u_hi: f64,
+}
+
+impl FloatBox {
+    fn of(a: &Prepared, b: &Bounds, layout: &Layout, t_span: f64) -> Self {
+        let (y_lo, y_hi) = span(
+            EARTH_RADIUS_M * a.lat_deg.to_radians(),
+            a.v_north,
+            0.0,
+            t_span,
+            layout.y_margin,
+        );
+        let (z_lo, z_hi) = span(a.alt_m, a.v_up, 0.0, t_span, layout.z_margin);
+        let (u_lo, u_hi) = if b.u_margin.is_finite() {
+            span(a.lon_deg / 360.0, b.u_rate, 0.0, t_span, b.u_margin)
+        } else {
+            (f64::NEG_INFINITY, f64::INFINITY)
+        };
+        let (u_lo, u_hi) = if u_hi - u_lo >= 1.0 || !(u_lo.abs() < 1e6 && u_hi.abs() < 1e6) {
+            (f64::NEG_INFINITY, f64::INFINITY)
+        } else {
+            (u_lo, u_hi)
+        };
+        Self {
+            y_lo,
+            y_hi,
+            z_lo,
+            z_hi,
+            u_lo,
+            u_hi,
+        }
+    }
+
+    #[inline]
+    fn overlaps(&self, o: &Self) -> bool {
+        if self.y_lo > o.y_hi || o.y_lo > self.y_hi || self.z_lo > o.z_hi || o.z_lo > self.z_hi {
+            return false;
+        }
+        if self.u_lo == f64::NEG_INFINITY || o.u_lo == f64::NEG_INFINITY {
+            return true;
+        }
+        // On the circle: shift `o` by the whole number of turns that brings it nearest.
+        let m = (0.5 * ((self.u_lo + self.u_hi) - (o.u_lo + o.u_hi))).round();
+        [m - 1.0, m, m + 1.0]
+            .iter()
+            .any(|m| o.u_lo + m <= self.u_hi && self.u_lo <= o.u_hi + m)
+    }
+}
+
 /// One rasterised cell occupancy, stored in its hash bucket.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 struct Entry {
@@ -154,6 +229,9 @@ struct Entry {
     /// cells are rejected without looking the aircraft up.
     y0: i32,
     z0: i32,
+    /// The aircraft's longitude range in this slice, for the same reason.
+    x_start: u32,
+    x_count: u32,
 }
 
 /// Float bounds of one aircraft over the whole look-ahead, before rasterisation.
@@ -275,6 +353,11 @@ fn detect_prepared(aircraft: &[Prepared], tuning: &GridTuning) -> Vec<TrackConfl
         z_margin: h_eff / 2.0,
     };
     let grid = Grid::build(aircraft, &bounds, &layout, slices);
+    let boxes: Vec<FloatBox> = aircraft
+        .iter()
+        .zip(&bounds)
+        .map(|(a, b)| FloatBox::of(a, b, &layout, t_span))
+        .collect();
     let Grid {
         cells,
         direct,
@@ -288,6 +371,7 @@ fn detect_prepared(aircraft: &[Prepared], tuning: &GridTuning) -> Vec<TrackConfl
 
     let ctx = Context {
         aircraft,
+        boxes: &boxes,
         cells: &cells,
         slices,
         nlon,
@@ -325,8 +409,8 @@ fn detect_prepared(aircraft: &[Prepared], tuning: &GridTuning) -> Vec<TrackConfl
 
     // Aircraft outside the grid: test them against everyone, each pair once.
     for &i in &direct {
-        for j in 0..n {
-            if j == i || (is_direct[j] && j < i) {
+        for (j, &j_direct) in is_direct.iter().enumerate() {
+            if j == i || (j_direct && j < i) {
                 continue;
             }
             let (first, second) = (i.min(j), i.max(j));
@@ -408,16 +492,6 @@ impl Grid {
             entries,
             starts,
             nlon: layout.nlon,
-        }
-    }
-
-    /// Average number of entries per non-empty bucket.
-    fn occupancy(&self) -> f64 {
-        let used = self.starts.windows(2).filter(|w| w[1] > w[0]).count();
-        if used == 0 {
-            f64::INFINITY
-        } else {
-            self.entries.len() as f64 / used as f64
         }
     }
 }
@@ -548,6 +622,8 @@ fn for_each_entry(
                             aircraft: i as u32,
                             y0: c.y0,
                             z0: c.z0,
+                            x_start: c.x_start,
+                            x_count: c.x_count,
                         });
                     }
                 }
@@ -568,6 +644,7 @@ fn bucket(e: &Entry, shift: u32) -> usize {
 
 struct Context<'a> {
     aircraft: &'a [Prepared],
+    boxes: &'a [FloatBox],
     cells: &'a [SliceCells],
     slices: usize,
     nlon: u32,
@@ -599,14 +676,34 @@ fn scan_buckets(
                     (f.aircraft, e.aircraft)
                 };
                 let (i, j) = (i as usize, j as usize);
-                if !is_canonical(ctx, i, j, e) {
+                // The first slice needs no earlier-slice check, and its x test can use the
+                // entries themselves; later slices look the aircraft up.
+                let canonical = if e.slice_x >> 24 == 0 {
+                    let (ea, fa) = (
+                        SliceCells {
+                            x_start: e.x_start,
+                            x_count: e.x_count,
+                            ..SliceCells::default()
+                        },
+                        SliceCells {
+                            x_start: f.x_start,
+                            x_count: f.x_count,
+                            ..SliceCells::default()
+                        },
+                    );
+                    first_shared_x(&ea, &fa, ctx.nlon) == Some(e.slice_x & 0x00FF_FFFF)
+                } else {
+                    is_canonical(ctx, i, j, e)
+                };
+                if !canonical {
+                    continue;
+                }
+                if !ctx.boxes[i].overlaps(&ctx.boxes[j]) {
                     continue;
                 }
                 let (a, b) = (&ctx.aircraft[i], &ctx.aircraft[j]);
-                if !may_conflict(a, b) {
-                    continue;
-                }
-                if let Some((tcpa_s, dcpa_m, tin_s, tout_s)) = pair(a, b) {
+                if let Some((tcpa_s, dcpa_m, tin_s, tout_s)) = pair_prefiltered(a, b, may_conflict)
+                {
                     out.push(TrackConflict {
                         first: i,
                         second: j,

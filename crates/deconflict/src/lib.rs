@@ -18,26 +18,31 @@
 //!
 //! # Example
 //!
-//! Two aircraft head-on over the Syrian desert at FL300, 20 nm apart, 450 kt each:
+//! Two aircraft head-on near Palmyra at FL300, 20 nm apart in the pair's flat frame, 450 kt
+//! each:
 //!
 //! ```
-//! use jic_deconflict::track::{Minima, TrackState, detect_all_pairs};
 //! use jic_deconflict::grid::detect;
+//! use jic_deconflict::track::{Minima, TrackState, detect_all_pairs};
 //!
-//! let states = [
-//!     TrackState { lat_deg: 34.5, lon_deg: 38.0, alt_ft: 30_000.0, gs_kt: 450.0, trk_deg: 90.0, vs_fpm: 0.0 },
-//!     TrackState { lat_deg: 34.5, lon_deg: 38.0 + 20.0 * 1852.0 / (6_371_000.0 * 34.5_f64.to_radians().cos()) * 180.0 / std::f64::consts::PI,
-//!                  alt_ft: 30_000.0, gs_kt: 450.0, trk_deg: 270.0, vs_fpm: 0.0 },
-//! ];
+//! let lat: f64 = 34.55;
+//! // 20 nm of longitude at this latitude in the flat frame (R_E = 6,371 km).
+//! let dlon = (20.0 * 1852.0 / (6_371_000.0 * lat.to_radians().cos())).to_degrees();
+//! let west = TrackState { lat_deg: lat, lon_deg: 38.0, alt_ft: 30_000.0, gs_kt: 450.0, trk_deg: 90.0, vs_fpm: 0.0 };
+//! let east = TrackState { lon_deg: 38.0 + dlon, trk_deg: 270.0, ..west };
 //! let minima = Minima::default(); // 5 nm, 1000 ft, 300 s
-//! let conflicts = detect(&states, &minima.into())?;
-//! assert_eq!(conflicts, detect_all_pairs(&states, &minima.into())?);
+//! let conflicts = detect(&[west, east], &minima.into())?;
+//! assert_eq!(conflicts, detect_all_pairs(&[west, east], &minima.into())?);
+//! // Closing at 900 kt (463 m/s): closest approach after 80 s, loss of separation 60 s to 100 s.
 //! let c = &conflicts[0];
-//! // Closing at 900 kt over 20 nm: closest approach after 80 s, loss of separation after 60 s.
-//! assert!((c.tcpa_s - 80.0 * 0.514444 / 0.514444).abs() < 1e-3 * 80.0);
-//! assert!(c.dcpa_m < 1e-3);
+//! assert!((c.tcpa_s - 80.0).abs() < 0.01 && c.dcpa_m < 1e-6);
+//! assert!((c.tin_s - 60.0).abs() < 0.01 && (c.tout_s - 100.0).abs() < 0.01);
 //! # Ok::<(), jic_deconflict::Error>(())
 //! ```
+#![allow(
+    clippy::neg_cmp_op_on_partial_ord,
+    reason = "`!(a < b)` is deliberate throughout: a NaN fails every test it takes part in"
+)]
 
 pub mod conformance;
 mod error;

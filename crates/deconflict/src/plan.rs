@@ -117,7 +117,8 @@ pub struct PlanConflict {
     pub min_legs: (usize, usize),
 }
 
-/// Checks a plan: two waypoints or more, finite values, latitudes in range, times increasing.
+/// Checks a plan: two waypoints or more, finite values, latitude in [−90, 90], longitude in
+/// [−180, 180], |altitude| ≤ 1e6 ft, times strictly increasing, minima positive (≤ 1e7 m).
 ///
 /// # Errors
 /// [`Error::InvalidPlan`] naming the plan and the problem.
@@ -152,10 +153,13 @@ pub fn validate_plan(plan: &FlightPlan) -> Result<(), Error> {
         }
     }
     for (name, v) in [("rpz", plan.rpz_m), ("hpz", plan.hpz_m)] {
-        if let Some(v) = v {
-            if !(v.is_finite() && v > 0.0) {
-                return fail(format!("{name} {v} must be finite and positive"));
-            }
+        if let Some(v) = v
+            && !(v.is_finite() && v > 0.0 && v <= crate::track::MAX_RPZ_M)
+        {
+            return fail(format!(
+                "{name} {v} must be finite, positive and at most {}",
+                crate::track::MAX_RPZ_M
+            ));
         }
     }
     Ok(())
@@ -171,8 +175,10 @@ pub(crate) struct Leg {
     /// Start longitude and end longitude taken the short way (may leave [−180, 180]).
     pub(crate) lon0: f64,
     pub(crate) lon1: f64,
-    pub(crate) alt0_m: f64,
-    pub(crate) alt1_m: f64,
+    /// Altitudes in feet: differences are taken in feet and then converted, so that whole-foot
+    /// separations compare exactly with a minimum given in feet.
+    pub(crate) alt0_ft: f64,
+    pub(crate) alt1_ft: f64,
 }
 
 impl Leg {
@@ -184,18 +190,18 @@ impl Leg {
             lat1: b.lat_deg,
             lon0: a.lon_deg,
             lon1: a.lon_deg + wrap_lon_deg(b.lon_deg - a.lon_deg),
-            alt0_m: a.alt_ft * M_PER_FT,
-            alt1_m: b.alt_ft * M_PER_FT,
+            alt0_ft: a.alt_ft,
+            alt1_ft: b.alt_ft,
         }
     }
 
-    /// Latitude, longitude (unwrapped) and altitude at time `t` within the leg.
+    /// Latitude, longitude (unwrapped) and altitude (feet) at time `t` within the leg.
     pub(crate) fn at(&self, t: f64) -> (f64, f64, f64) {
         let f = (t - self.t0) / (self.t1 - self.t0);
         (
             self.lat0 + (self.lat1 - self.lat0) * f,
             self.lon0 + (self.lon1 - self.lon0) * f,
-            self.alt0_m + (self.alt1_m - self.alt0_m) * f,
+            self.alt0_ft + (self.alt1_ft - self.alt0_ft) * f,
         )
     }
 }
@@ -241,8 +247,8 @@ pub(crate) fn leg_pair_loss(a: &Leg, b: &Leg, r: f64, h: f64) -> Option<LegLoss>
         EARTH_RADIUS_M * dlon_e.to_radians() * c,
         EARTH_RADIUS_M * (blat_e - alat_e).to_radians(),
     );
-    let z0 = balt_s - aalt_s;
-    let z1 = balt_e - aalt_e;
+    let z0 = (balt_s - aalt_s) * M_PER_FT;
+    let z1 = (balt_e - aalt_e) * M_PER_FT;
     let (v, w) = if len > 0.0 {
         (((p1.0 - p0.0) / len, (p1.1 - p0.1) / len), (z1 - z0) / len)
     } else {
@@ -460,40 +466,69 @@ pub fn plan_conflicts(
                 lat_hi: leg.lat0.max(leg.lat1),
                 lon_lo: leg.lon0.min(leg.lon1),
                 lon_hi: leg.lon0.max(leg.lon1),
-                alt_lo: leg.alt0_m.min(leg.alt1_m),
-                alt_hi: leg.alt0_m.max(leg.alt1_m),
+                alt_lo: leg.alt0_ft.min(leg.alt1_ft) * M_PER_FT,
+                alt_hi: leg.alt0_ft.max(leg.alt1_ft) * M_PER_FT,
                 cos_max_lat: max_abs_lat.to_radians().cos(),
             });
         }
     }
     legs.sort_by(|a, b| a.leg.t0.total_cmp(&b.leg.t0));
 
-    let mut found: Vec<(usize, usize, (usize, usize), LegLoss)> = Vec::new();
-    let mut active: Vec<usize> = Vec::new();
-    for (n, cur) in legs.iter().enumerate() {
-        active.retain(|&k| legs[k].leg.t1 >= cur.leg.t0);
-        for &k in &active {
-            let other = &legs[k];
-            if other.plan == cur.plan
-                || other.lat_lo - lat_pad > cur.lat_hi
-                || cur.lat_lo - lat_pad > other.lat_hi
-                || other.alt_lo - h_max > cur.alt_hi
-                || cur.alt_lo - h_max > other.alt_hi
-                || !lon_boxes_close(other, cur, r_max)
-            {
-                continue;
-            }
-            let (a, b) = if other.plan < cur.plan {
-                (other, cur)
-            } else {
-                (cur, other)
-            };
-            let (r, h) = pair_minima(plans, a.plan, b.plan, minima);
-            if let Some(loss) = leg_pair_loss(&a.leg, &b.leg, r, h) {
-                found.push((a.plan, b.plan, (a.index, b.index), loss));
+    // Spread the legs over a latitude/longitude grid (each leg in every cell its widened box
+    // touches; legs keep their time order within a cell) and sweep each cell in time. A pair
+    // sharing several cells is tested only in the first of them.
+    let cell_deg = (median_extent(&legs) + lat_pad).max(0.05);
+    let nlon = ((360.0 / cell_deg).floor() as u32).clamp(1, 1 << 16);
+    let lon_cell = 360.0 / f64::from(nlon);
+    let cells: Vec<LegCells> = legs
+        .iter()
+        .map(|l| leg_cells(l, lat_pad, r_max, cell_deg, lon_cell, nlon))
+        .collect();
+    let mut by_cell: Vec<(u64, u32)> = Vec::new();
+    for (k, c) in cells.iter().enumerate() {
+        for y in c.y0..=c.y1 {
+            for dx in 0..c.x_count {
+                let x = (c.x_start + dx) % nlon;
+                by_cell.push(((u64::from(y as u32) << 32) | u64::from(x), k as u32));
             }
         }
-        active.push(n);
+    }
+    // Stable: within a cell, legs stay in time order.
+    by_cell.sort_by_key(|e| e.0);
+
+    let mut found: Vec<(usize, usize, (usize, usize), LegLoss)> = Vec::new();
+    let mut active: Vec<usize> = Vec::new();
+    for group in by_cell.chunk_by(|a, b| a.0 == b.0) {
+        let (y, x) = ((group[0].0 >> 32) as u32 as i32, group[0].0 as u32);
+        active.clear();
+        for &(_, n) in group {
+            let n = n as usize;
+            let cur = &legs[n];
+            active.retain(|&k| legs[k].leg.t1 >= cur.leg.t0);
+            for &k in &active {
+                let other = &legs[k];
+                if other.plan == cur.plan
+                    || other.lat_lo - lat_pad > cur.lat_hi
+                    || cur.lat_lo - lat_pad > other.lat_hi
+                    || other.alt_lo - h_max > cur.alt_hi
+                    || cur.alt_lo - h_max > other.alt_hi
+                    || !lon_boxes_close(other, cur, r_max)
+                    || !is_first_shared_cell(&cells[k], &cells[n], y, x, nlon)
+                {
+                    continue;
+                }
+                let (a, b) = if other.plan < cur.plan {
+                    (other, cur)
+                } else {
+                    (cur, other)
+                };
+                let (r, h) = pair_minima(plans, a.plan, b.plan, minima);
+                if let Some(loss) = leg_pair_loss(&a.leg, &b.leg, r, h) {
+                    found.push((a.plan, b.plan, (a.index, b.index), loss));
+                }
+            }
+            active.push(n);
+        }
     }
     found.sort_by_key(|f| (f.0, f.1));
     let mut out: Vec<PlanConflict> = Vec::new();
@@ -509,6 +544,92 @@ pub fn plan_conflicts(
     }
     out.extend(current);
     Ok(out)
+}
+
+/// Grid cells of one leg: latitude rows `y0..=y1`, and `x_count` longitude columns from
+/// `x_start`, wrapping modulo the column count.
+#[derive(Debug, Clone, Copy)]
+struct LegCells {
+    y0: i32,
+    y1: i32,
+    x_start: u32,
+    x_count: u32,
+}
+
+/// The median latitude/longitude extent of the legs, degrees (sets the cell size).
+fn median_extent(legs: &[IndexedLeg]) -> f64 {
+    let mut extents: Vec<f64> = legs
+        .iter()
+        .map(|l| (l.lat_hi - l.lat_lo).max(l.lon_hi - l.lon_lo))
+        .collect();
+    if extents.is_empty() {
+        return 1.0;
+    }
+    let mid = extents.len() / 2;
+    *extents.select_nth_unstable_by(mid, f64::total_cmp).1
+}
+
+/// The cells a leg's box touches, widened so that any two legs that pass the box tests share
+/// a cell: half the latitude pad each, and each leg's own full longitude pad
+/// `R/(R_E·cos φ_max)` (the pair test uses the smaller cosine of the two, which the larger of
+/// the two pads covers). Near a pole the leg spans every column.
+fn leg_cells(
+    l: &IndexedLeg,
+    lat_pad: f64,
+    r: f64,
+    cell_deg: f64,
+    lon_cell: f64,
+    nlon: u32,
+) -> LegCells {
+    let y0 = ((l.lat_lo - lat_pad / 2.0 + 90.0) / cell_deg).floor() as i32;
+    let y1 = ((l.lat_hi + lat_pad / 2.0 + 90.0) / cell_deg).floor() as i32;
+    let full = LegCells {
+        y0,
+        y1,
+        x_start: 0,
+        x_count: nlon,
+    };
+    if l.cos_max_lat < 0.01 {
+        return full;
+    }
+    let pad = (r / (EARTH_RADIUS_M * l.cos_max_lat)).to_degrees() * (1.0 + 1e-9) + 1e-9;
+    let x0 = ((l.lon_lo - pad + 180.0) / lon_cell).floor();
+    let x1 = ((l.lon_hi + pad + 180.0) / lon_cell).floor();
+    let n = f64::from(nlon);
+    if !(x1 - x0 + 1.0 < n) {
+        return full;
+    }
+    LegCells {
+        y0,
+        y1,
+        x_start: x0.rem_euclid(n) as u32 % nlon,
+        x_count: (x1 - x0 + 1.0) as u32,
+    }
+}
+
+/// Whether cell `(y, x)` is the first cell (lowest row, then lowest column) the two legs share.
+fn is_first_shared_cell(a: &LegCells, b: &LegCells, y: i32, x: u32, nlon: u32) -> bool {
+    if y != a.y0.max(b.y0) {
+        return false;
+    }
+    let pieces = |c: &LegCells| -> [(u32, u32); 2] {
+        let end = c.x_start + c.x_count - 1;
+        if end < nlon {
+            [(c.x_start, end), (1, 0)]
+        } else {
+            [(c.x_start, nlon - 1), (0, end - nlon)]
+        }
+    };
+    let mut first: Option<u32> = None;
+    for (a0, a1) in pieces(a) {
+        for (b0, b1) in pieces(b) {
+            let (lo, hi) = (a0.max(b0), a1.min(b1));
+            if a0 <= a1 && b0 <= b1 && lo <= hi {
+                first = Some(first.map_or(lo, |f| f.min(lo)));
+            }
+        }
+    }
+    first == Some(x)
 }
 
 /// Whether two legs' longitude boxes come within `r` metres at the latitude bound (on the

@@ -211,7 +211,7 @@ pub fn parse_volumes(text: &str) -> Result<ParsedVolumes, Error> {
         if kind.is_some_and(|k| k != "restricted_airspace") {
             continue;
         }
-        match volumes_from_feature(f, id.clone().unwrap_or_else(|| format!("#{index}"))) {
+        match volumes_from_feature(f, &id.clone().unwrap_or_else(|| format!("#{index}"))) {
             Ok(list) => out.volumes.extend(list),
             Err(reason) => out.errors.push(FeatureError { index, id, reason }),
         }
@@ -243,7 +243,7 @@ fn polygon(v: &Value) -> Result<Vec<Vec<(f64, f64)>>, String> {
         .collect()
 }
 
-fn volumes_from_feature(f: &Value, id: String) -> Result<Vec<Volume>, String> {
+fn volumes_from_feature(f: &Value, id: &str) -> Result<Vec<Volume>, String> {
     let geometry = f.get("geometry").ok_or("no geometry")?;
     let coords = geometry
         .get("coordinates")
@@ -290,7 +290,7 @@ fn volumes_from_feature(f: &Value, id: String) -> Result<Vec<Volume>, String> {
                 id: if many {
                     format!("{id}/{k}")
                 } else {
-                    id.clone()
+                    id.to_owned()
                 },
                 rings,
                 floor_ft,

@@ -14,8 +14,9 @@
 //!   accepted; blank lines are skipped.
 //! - Fields follow RFC 4180 on a single line: a field may be double-quoted (`""` is a quote);
 //!   unquoted fields are trimmed of spaces. A quoted field cannot span lines.
-//! - `lat` in [−90, 90], `lon` any finite number (degrees), `alt_ft`, `trk_deg`, `vs_fpm`
-//!   finite, `gs_kt` finite and ≥ 0. `nan`, `inf` and empty numbers are errors.
+//! - `lat` in [−90, 90], `lon` in [−180, 180] (degrees), `gs_kt` ≥ 0; generous physical limits
+//!   (|`alt_ft`| ≤ 1e6, `gs_kt` ≤ 1e5, |`vs_fpm`| ≤ 1e6, |`trk_deg`| ≤ 1e6) keep the arithmetic
+//!   far from overflow. `nan`, `inf` and empty numbers are errors.
 //! - `id` is a non-empty string. A repeated id is an error for the later row (the first one is
 //!   kept): two states for one aircraft would make a conflict with itself.
 //!

@@ -58,12 +58,27 @@ use crate::units::{EARTH_RADIUS_M, fpm_to_mps, ft_to_m, kt_to_mps, nm_to_m, wrap
 /// Relative speeds below this (m/s) count as zero, horizontally and vertically.
 pub const ZERO_RELATIVE_SPEED_MPS: f64 = 1e-6;
 
+/// Largest accepted |altitude|, feet.
+pub const MAX_ALT_FT: f64 = 1.0e6;
+/// Largest accepted ground speed, knots.
+pub const MAX_GS_KT: f64 = 1.0e5;
+/// Largest accepted |vertical speed|, feet per minute.
+pub const MAX_VS_FPM: f64 = 1.0e6;
+/// Largest accepted |track|, degrees (any angle is reduced by sin/cos; this only bounds noise).
+pub const MAX_TRK_DEG: f64 = 1.0e6;
+/// Largest accepted protected-zone radius, metres.
+pub const MAX_RPZ_M: f64 = 1.0e7;
+/// Largest accepted protected-zone half-height, metres.
+pub const MAX_HPZ_M: f64 = 1.0e6;
+/// Largest accepted look-ahead, seconds.
+pub const MAX_LOOKAHEAD_S: f64 = 1.0e6;
+
 /// One aircraft's state at the common epoch `t = 0`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct TrackState {
     /// WGS-84 latitude, degrees, in [−90, 90].
     pub lat_deg: f64,
-    /// WGS-84 longitude, degrees (any finite value; differences are wrapped).
+    /// WGS-84 longitude, degrees, in [−180, 180].
     pub lon_deg: f64,
     /// Altitude, feet.
     pub alt_ft: f64,
@@ -108,8 +123,8 @@ impl Minima {
             Ok(())
         } else {
             Err(Error::InvalidMinima(format!(
-                "rpz {} m, hpz {} m, look-ahead {} s: radii must be finite and positive, \
-                 look-ahead finite and not negative",
+                "rpz {} m, hpz {} m, look-ahead {} s: radii must be positive (at most {MAX_RPZ_M} m and \
+                 {MAX_HPZ_M} m), look-ahead in [0, {MAX_LOOKAHEAD_S}] s",
                 self.rpz_m, self.hpz_m, self.lookahead_s
             )))
         }
@@ -154,6 +169,10 @@ pub(crate) struct Prepared {
     pub(crate) lat_deg: f64,
     pub(crate) lon_deg: f64,
     pub(crate) alt_m: f64,
+    /// Altitude in feet: the pair test subtracts in feet and then converts, so that two aircraft
+    /// whole feet apart compare exactly with a minimum given in feet (1000 ft apart with a
+    /// 1000 ft minimum is exactly at the boundary, hence not a conflict).
+    pub(crate) alt_ft: f64,
     pub(crate) v_east: f64,
     pub(crate) v_north: f64,
     pub(crate) v_up: f64,
@@ -169,13 +188,13 @@ pub(crate) fn prepare(
     states: &[TrackState],
     minima: &MinimaSet<'_>,
 ) -> Result<Vec<Prepared>, Error> {
-    if let MinimaSet::PerAircraft(list) = minima {
-        if list.len() != states.len() {
-            return Err(Error::MinimaCount {
-                minima: list.len(),
-                states: states.len(),
-            });
-        }
+    if let MinimaSet::PerAircraft(list) = minima
+        && list.len() != states.len()
+    {
+        return Err(Error::MinimaCount {
+            minima: list.len(),
+            states: states.len(),
+        });
     }
     let mut out = Vec::with_capacity(states.len());
     for (index, state) in states.iter().enumerate() {
@@ -191,6 +210,7 @@ pub(crate) fn prepare(
             lat_deg: state.lat_deg,
             lon_deg: state.lon_deg,
             alt_m: ft_to_m(state.alt_ft),
+            alt_ft: state.alt_ft,
             v_east: gs * sin,
             v_north: gs * cos,
             v_up: fpm_to_mps(state.vs_fpm),
@@ -221,8 +241,22 @@ pub fn validate_state(state: &TrackState) -> Result<(), String> {
     if !(-90.0..=90.0).contains(&state.lat_deg) {
         return Err(format!("lat {} is outside [-90, 90]", state.lat_deg));
     }
+    if !(-180.0..=180.0).contains(&state.lon_deg) {
+        return Err(format!("lon {} is outside [-180, 180]", state.lon_deg));
+    }
     if state.gs_kt < 0.0 {
         return Err(format!("gs_kt {} is negative", state.gs_kt));
+    }
+    // Generous physical limits keep every intermediate value far from overflow.
+    for (name, value, limit) in [
+        ("alt_ft", state.alt_ft, MAX_ALT_FT),
+        ("gs_kt", state.gs_kt, MAX_GS_KT),
+        ("vs_fpm", state.vs_fpm, MAX_VS_FPM),
+        ("trk_deg", state.trk_deg, MAX_TRK_DEG),
+    ] {
+        if value.abs() > limit {
+            return Err(format!("{name} {value} is beyond ±{limit}"));
+        }
     }
     Ok(())
 }
@@ -233,12 +267,33 @@ pub fn validate_state(state: &TrackState) -> Result<(), String> {
 /// The result does not depend on the order of `a` and `b`.
 #[inline]
 pub(crate) fn pair(a: &Prepared, b: &Prepared) -> Option<(f64, f64, f64, f64)> {
+    pair_impl::<false>(a, b, |_, _| true)
+}
+
+/// [`pair`] with a cheap necessary condition checked after the vertical test and before the
+/// horizontal one (the production detector's prefilter). A prefilter that only rejects pairs
+/// that cannot conflict leaves the answer unchanged, bit for bit.
+#[inline]
+pub(crate) fn pair_prefiltered(
+    a: &Prepared,
+    b: &Prepared,
+    may_conflict: impl Fn(&Prepared, &Prepared) -> bool,
+) -> Option<(f64, f64, f64, f64)> {
+    pair_impl::<true>(a, b, may_conflict)
+}
+
+#[inline(always)]
+fn pair_impl<const PREFILTER: bool>(
+    a: &Prepared,
+    b: &Prepared,
+    may_conflict: impl Fn(&Prepared, &Prepared) -> bool,
+) -> Option<(f64, f64, f64, f64)> {
     let r = a.rpz_m.max(b.rpz_m);
     let h = a.hpz_m.max(b.hpz_m);
     let lookahead = a.lookahead_s.max(b.lookahead_s);
 
     // Vertical first: it is the cheapest test and rejects most pairs in layered traffic.
-    let dz = b.alt_m - a.alt_m;
+    let dz = ft_to_m(b.alt_ft - a.alt_ft);
     let vz = b.v_up - a.v_up;
     let (tin_v, tout_v) = if vz.abs() < ZERO_RELATIVE_SPEED_MPS {
         if dz.abs() < h {
@@ -252,6 +307,9 @@ pub(crate) fn pair(a: &Prepared, b: &Prepared) -> Option<(f64, f64, f64, f64)> {
         (t1.min(t2), t1.max(t2))
     };
     if !(tout_v > 0.0 && tin_v < lookahead) {
+        return None;
+    }
+    if PREFILTER && !may_conflict(a, b) {
         return None;
     }
 

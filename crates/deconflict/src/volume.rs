@@ -159,6 +159,8 @@ fn segment_inside(rings: &[Vec<(f64, f64)>], p0: (f64, f64), p1: (f64, f64)) -> 
         let mid = at(0.5 * (w[0] + w[1]));
         if covers(rings, mid.0, mid.1) {
             match out.last_mut() {
+                // Exact equality: the same cut value ends one piece and starts the next.
+                #[allow(clippy::float_cmp, reason = "the same cut value, not a computed one")]
                 Some(last) if last.1 == w[0] => last.1 = w[1],
                 _ => out.push((w[0], w[1])),
             }
@@ -195,7 +197,12 @@ fn motion_inside(
     let pieces = segment_inside(&v.rings, (lon0 + shift, lat0), (lon1 + shift, lat1));
     let dur = t1 - t0;
     // Altitude band as a parameter interval.
-    let (a_lo, a_hi) = if alt1_ft == alt0_ft {
+    #[allow(
+        clippy::float_cmp,
+        reason = "a level motion is exactly level; any climb uses the division"
+    )]
+    let level = alt1_ft == alt0_ft;
+    let (a_lo, a_hi) = if level {
         if (v.floor_ft..=v.ceiling_ft).contains(&alt0_ft) {
             (0.0, 1.0)
         } else {
@@ -219,7 +226,7 @@ fn motion_inside(
         .filter_map(|(a, b)| {
             let lo = a.max(a_lo).max(w_lo);
             let hi = b.min(a_hi).min(w_hi);
-            (lo <= hi).then(|| (t0 + dur * lo, t0 + dur * hi))
+            (lo <= hi).then_some((t0 + dur * lo, t0 + dur * hi))
         })
         .collect()
 }
@@ -254,11 +261,16 @@ pub fn plan_volume_crossings(
             let mut current: Option<VolumeCrossing> = None;
             for (leg_index, w) in plan.waypoints.windows(2).enumerate() {
                 let leg = Leg::from_waypoints(&w[0], &w[1]);
-                let (a0, a1) = (leg.alt0_m / M_PER_FT, leg.alt1_m / M_PER_FT);
+                let (a0, a1) = (leg.alt0_ft, leg.alt1_ft);
                 for (entry_s, exit_s) in motion_inside(
                     v, leg.t0, leg.t1, leg.lon0, leg.lat0, leg.lon1, leg.lat1, a0, a1,
                 ) {
                     match current.as_mut() {
+                        // Consecutive legs share the waypoint's time exactly.
+                        #[allow(
+                            clippy::float_cmp,
+                            reason = "the shared waypoint time, not a computed value"
+                        )]
                         Some(c) if c.exit_s == entry_s => {
                             c.exit_s = exit_s;
                             c.exit_leg = leg_index;

@@ -1,5 +1,10 @@
 //! The input formats: states CSV and plan/volume GeoJSON, good and bad.
 
+#![allow(
+    clippy::float_cmp,
+    reason = "exact equality is the point: same computation, same bits"
+)]
+
 use jic_deconflict::plans_geojson::{parse_plans, parse_volumes};
 use jic_deconflict::states_csv::{conflict_rows, format_conflicts, parse_states};
 use jic_deconflict::track::TrackConflict;

@@ -1,6 +1,11 @@
 //! Flight plans: production against the all-pairs reference, the closed form against a
 //! fine-sampling oracle, volumes, conformance.
 
+#![allow(
+    clippy::float_cmp,
+    reason = "exact equality is the point: same computation, same bits"
+)]
+
 use jic_deconflict::conformance::{ConformanceTolerance, conformance};
 use jic_deconflict::plan::{
     FlightPlan, PlanConflict, PlanMinima, Waypoint, plan_conflicts, plan_conflicts_all_pairs,

@@ -1,6 +1,11 @@
 //! Track conflict detection: hand-computed cases and the production detector against the
 //! all-pairs reference on random traffic.
 
+#![allow(
+    clippy::float_cmp,
+    reason = "exact equality is the point: same computation, same bits"
+)]
+
 use jic_deconflict::grid::{GridTuning, detect, detect_tuned};
 use jic_deconflict::track::{
     Minima, MinimaSet, TrackConflict, TrackState, detect_all_pairs, pair_conflict,
@@ -185,6 +190,20 @@ fn vertical_boundary_is_outside() {
         },
         None,
     );
+    // Every pair of whole flight levels 1000 ft apart, where metres would round either way.
+    for fl in 0..600 {
+        let low = level(10.0, 10.0, f64::from(fl) * 100.0, 400.0, 0.0);
+        check(
+            "levels",
+            low,
+            TrackState {
+                alt_ft: low.alt_ft + 1000.0,
+                trk_deg: 180.0,
+                ..low
+            },
+            None,
+        );
+    }
     let b = TrackState {
         alt_ft: 30_999.0,
         trk_deg: 190.0,
@@ -313,9 +332,9 @@ impl Rng {
 
 /// A random scene: a dense cluster somewhere (Syria, the antimeridian, a pole, anywhere),
 /// with flight levels, copies of positions and velocities, and a few outliers.
-fn scene(seed: u64, where_: u8, n: usize) -> (Vec<TrackState>, Vec<Minima>) {
+fn scene(seed: u64, place: u8, n: usize) -> (Vec<TrackState>, Vec<Minima>) {
     let mut rng = Rng(seed);
-    let (clat, clon, spread) = match where_ {
+    let (clat, clon, spread) = match place {
         0 => (34.75, 39.0, 2.0),
         1 => (rng.range(-60.0, 60.0), 179.95, 0.6),
         2 => (rng.range(88.5, 90.0), rng.range(-180.0, 180.0), 1.0),
@@ -367,8 +386,14 @@ fn scene(seed: u64, where_: u8, n: usize) -> (Vec<TrackState>, Vec<Minima>) {
         if rng.chance(0.01) {
             s.gs_kt = 20_000.0; // an outlier that makes the grid fall back to direct tests
         }
-        if s.lon_deg >= 180.0 && rng.chance(0.5) {
+        // Into [−180, 180]; exactly ±180 sometimes, to exercise the wrap's edge.
+        if s.lon_deg > 180.0 {
             s.lon_deg -= 360.0;
+        } else if s.lon_deg < -180.0 {
+            s.lon_deg += 360.0;
+        }
+        if rng.chance(0.01) {
+            s.lon_deg = if rng.chance(0.5) { 180.0 } else { -180.0 };
         }
         states.push(s);
     }
@@ -404,9 +429,9 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 192, .. ProptestConfig::default() })]
 
     #[test]
-    fn production_equals_reference(seed in any::<u64>(), where_ in 0u8..6, n in 2usize..160, per_aircraft in any::<bool>(),
+    fn production_equals_reference(seed in any::<u64>(), place in 0u8..6, n in 2usize..160, per_aircraft in any::<bool>(),
                                    slices in 1usize..9, cell_factor in 0.2f64..3.0, threads in 1usize..4, adaptive in any::<bool>()) {
-        let (states, minima) = scene(seed, where_, n);
+        let (states, minima) = scene(seed, place, n);
         let set = if per_aircraft { MinimaSet::PerAircraft(&minima) } else { MinimaSet::Uniform(Minima::default()) };
         let reference = detect_all_pairs(&states, &set).map_err(|e| TestCaseError::fail(e.to_string()))?;
         let fast = detect_tuned(&states, &set, &GridTuning { slices, cell_factor, threads, adaptive }).map_err(|e| TestCaseError::fail(e.to_string()))?;
@@ -443,9 +468,9 @@ fn random_scenes_contain_conflicts() {
     let mut total = 0;
     let mut infinite = 0;
     let mut already = 0;
-    for where_ in 0..6 {
+    for place in 0..6 {
         for seed in 0..20 {
-            let (states, _) = scene(seed, where_, 150);
+            let (states, _) = scene(seed, place, 150);
             let found = detect_all_pairs(&states, &MinimaSet::Uniform(Minima::default()))
                 .unwrap_or_default();
             total += found.len();

@@ -80,8 +80,18 @@ const THEATRE_FIELDS: [(f64, f64); 8] = [
 ];
 
 /// Flight levels (hundreds of feet) where cruising traffic concentrates, with weights.
-const CRUISE_LEVELS: [(f64, f64); 10] =
-    [(200.0, 1.0), (220.0, 1.0), (240.0, 2.0), (260.0, 2.0), (280.0, 3.0), (300.0, 3.0), (320.0, 3.0), (340.0, 3.0), (360.0, 2.0), (380.0, 1.0)];
+const CRUISE_LEVELS: [(f64, f64); 10] = [
+    (200.0, 1.0),
+    (220.0, 1.0),
+    (240.0, 2.0),
+    (260.0, 2.0),
+    (280.0, 3.0),
+    (300.0, 3.0),
+    (320.0, 3.0),
+    (340.0, 3.0),
+    (360.0, 2.0),
+    (380.0, 1.0),
+];
 
 fn cruise_level(rng: &mut SplitMix64) -> f64 {
     let total: f64 = CRUISE_LEVELS.iter().map(|l| l.1).sum();
@@ -101,14 +111,26 @@ fn kinematics(rng: &mut SplitMix64) -> (f64, f64, f64) {
     let kind = rng.unit();
     if kind < 0.15 {
         // Helicopters and drones, low and slow.
-        (rng.range(500.0, 6000.0), rng.range(70.0, 150.0), if rng.chance(0.3) { rng.range(-800.0, 800.0) } else { 0.0 })
+        (
+            rng.range(500.0, 6000.0),
+            rng.range(70.0, 150.0),
+            if rng.chance(0.3) {
+                rng.range(-800.0, 800.0)
+            } else {
+                0.0
+            },
+        )
     } else if kind < 0.35 {
         // Climbing or descending.
         let vs = rng.range(800.0, 3500.0) * if rng.chance(0.5) { 1.0 } else { -1.0 };
         (rng.range(3000.0, 30_000.0), rng.range(220.0, 420.0), vs)
     } else {
         // Cruise: fast jets and transports at the common levels.
-        let gs = if rng.chance(0.4) { rng.range(380.0, 560.0) } else { rng.range(260.0, 480.0) };
+        let gs = if rng.chance(0.4) {
+            rng.range(380.0, 560.0)
+        } else {
+            rng.range(260.0, 480.0)
+        };
         (cruise_level(rng), gs, 0.0)
     }
 }
@@ -119,7 +141,9 @@ pub fn track_states(mode: TrafficMode, count: usize, seed: u64) -> Vec<TrackStat
     let mut rng = SplitMix64::new(seed);
     let hubs: Vec<(f64, f64)> = match mode {
         TrafficMode::Theatre => THEATRE_FIELDS.to_vec(),
-        TrafficMode::Global => (0..60).map(|_| (rng.range(-40.0, 62.0), rng.range(-180.0, 180.0))).collect(),
+        TrafficMode::Global => (0..60)
+            .map(|_| (rng.range(-40.0, 62.0), rng.range(-180.0, 180.0)))
+            .collect(),
     };
     let (lat0, lat1, lon0, lon1) = THEATRE_BOX;
     (0..count)
@@ -128,7 +152,10 @@ pub fn track_states(mode: TrafficMode, count: usize, seed: u64) -> Vec<TrackStat
                 TrafficMode::Theatre => {
                     if rng.chance(0.5) {
                         let (la, lo) = hubs[rng.index(hubs.len())];
-                        ((la + rng.normalish(0.5)).clamp(lat0, lat1), (lo + rng.normalish(0.6)).clamp(lon0, lon1))
+                        (
+                            (la + rng.normalish(0.5)).clamp(lat0, lat1),
+                            (lo + rng.normalish(0.6)).clamp(lon0, lon1),
+                        )
                     } else {
                         (rng.range(lat0, lat1), rng.range(lon0, lon1))
                     }
@@ -136,14 +163,24 @@ pub fn track_states(mode: TrafficMode, count: usize, seed: u64) -> Vec<TrackStat
                 TrafficMode::Global => {
                     if rng.chance(0.8) {
                         let (la, lo) = hubs[rng.index(hubs.len())];
-                        ((la + rng.normalish(4.0)).clamp(-89.0, 89.0), wrap180(lo + rng.normalish(6.0)))
+                        (
+                            (la + rng.normalish(4.0)).clamp(-89.0, 89.0),
+                            wrap180(lo + rng.normalish(6.0)),
+                        )
                     } else {
                         (rng.range(-75.0, 80.0), rng.range(-180.0, 180.0))
                     }
                 }
             };
             let (alt_ft, gs_kt, vs_fpm) = kinematics(&mut rng);
-            TrackState { lat_deg, lon_deg, alt_ft, gs_kt, trk_deg: rng.range(0.0, 360.0), vs_fpm }
+            TrackState {
+                lat_deg,
+                lon_deg,
+                alt_ft,
+                gs_kt,
+                trk_deg: rng.range(0.0, 360.0),
+                vs_fpm,
+            }
         })
         .collect()
 }
@@ -173,13 +210,25 @@ pub fn flight_plans(count: usize, legs: usize, start_s: f64, seed: u64) -> Vec<F
             let legs = legs.max(1);
             let mut waypoints = Vec::with_capacity(legs + 1);
             for w in 0..=legs {
-                let alt_ft = if w == 0 || w == legs { rng.range(500.0, 3000.0) } else if w == 1 || w + 1 == legs { cruise * 0.6 } else { cruise };
-                waypoints.push(Waypoint { lat_deg: lat, lon_deg: lon, alt_ft, time_s: time });
+                let alt_ft = if w == 0 || w == legs {
+                    rng.range(500.0, 3000.0)
+                } else if w == 1 || w + 1 == legs {
+                    cruise * 0.6
+                } else {
+                    cruise
+                };
+                waypoints.push(Waypoint {
+                    lat_deg: lat,
+                    lon_deg: lon,
+                    alt_ft,
+                    time_s: time,
+                });
                 let duration = rng.range(120.0, 360.0);
                 heading += rng.normalish(0.5);
                 let dist = gs_mps * duration;
                 let mut next_lat = lat + (dist * heading.cos() / 6_371_000.0).to_degrees();
-                let mut next_lon = lon + (dist * heading.sin() / (6_371_000.0 * lat.to_radians().cos())).to_degrees();
+                let mut next_lon = lon
+                    + (dist * heading.sin() / (6_371_000.0 * lat.to_radians().cos())).to_degrees();
                 // Turn back at the edges of the theatre.
                 if !(lat0..=lat1).contains(&next_lat) || !(lon0..=lon1).contains(&next_lon) {
                     heading += std::f64::consts::PI;
@@ -190,7 +239,12 @@ pub fn flight_plans(count: usize, legs: usize, start_s: f64, seed: u64) -> Vec<F
                 lon = next_lon;
                 time += duration;
             }
-            FlightPlan { id: format!("P{p:05}"), waypoints, rpz_m: None, hpz_m: None }
+            FlightPlan {
+                id: format!("P{p:05}"),
+                waypoints,
+                rpz_m: None,
+                hpz_m: None,
+            }
         })
         .collect()
 }

@@ -133,40 +133,78 @@ fn read(path: &Path) -> anyhow::Result<String> {
     let result = if path == Path::new("-") {
         std::io::stdin().read_to_end(&mut bytes).map(|_| ())
     } else {
-        std::fs::File::open(path).and_then(|mut f| f.read_to_end(&mut bytes)).map(|_| ())
+        std::fs::File::open(path)
+            .and_then(|mut f| f.read_to_end(&mut bytes))
+            .map(|_| ())
     };
     result.map_err(|e| fail(IO_FAILED, format!("cannot read {}: {e}", path.display())))?;
-    String::from_utf8(bytes).map_err(|e| fail(BAD_INPUT, format!("{}: not UTF-8 (byte {})", path.display(), e.utf8_error().valid_up_to())))
+    String::from_utf8(bytes).map_err(|e| {
+        fail(
+            BAD_INPUT,
+            format!(
+                "{}: not UTF-8 (byte {})",
+                path.display(),
+                e.utf8_error().valid_up_to()
+            ),
+        )
+    })
 }
 
 fn write_stdout(text: &str) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
-    out.write_all(text.as_bytes()).and_then(|()| out.flush()).map_err(|e| fail(IO_FAILED, format!("cannot write the output: {e}")))
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(|e| fail(IO_FAILED, format!("cannot write the output: {e}")))
 }
 
 fn tracks(args: &TracksArgs) -> anyhow::Result<ExitCode> {
-    let minima = Minima { rpz_m: nm_to_m(args.rpz_nm), hpz_m: ft_to_m(args.hpz_ft), lookahead_s: args.lookahead_s };
+    let minima = Minima {
+        rpz_m: nm_to_m(args.rpz_nm),
+        hpz_m: ft_to_m(args.hpz_ft),
+        lookahead_s: args.lookahead_s,
+    };
     let text = read(&args.states)?;
     let name = args.states.display();
     let parsed = parse_states(&text).map_err(|e| fail(BAD_INPUT, format!("{name}: {e}")))?;
     if let Some(first) = parsed.errors.first().filter(|_| args.strict) {
-        return Err(fail(BAD_INPUT, format!("{name}: line {}: {}", first.line, first.reason)));
+        return Err(fail(
+            BAD_INPUT,
+            format!("{name}: line {}: {}", first.line, first.reason),
+        ));
     }
     for e in &parsed.errors {
         eprintln!("{name}: line {}: {} (row skipped)", e.line, e.reason);
     }
     if !parsed.errors.is_empty() {
-        eprintln!("{name}: {} bad row(s) skipped, {} aircraft read", parsed.errors.len(), parsed.rows.len());
+        eprintln!(
+            "{name}: {} bad row(s) skipped, {} aircraft read",
+            parsed.errors.len(),
+            parsed.rows.len()
+        );
     }
     let states: Vec<TrackState> = parsed.rows.iter().map(|r| r.state).collect();
     let ids: Vec<&str> = parsed.rows.iter().map(|r| r.id.as_str()).collect();
-    let conflicts = detect(&states, &MinimaSet::Uniform(minima)).map_err(|e| fail(BAD_INPUT, e.to_string()))?;
+    let conflicts =
+        detect(&states, &MinimaSet::Uniform(minima)).map_err(|e| fail(BAD_INPUT, e.to_string()))?;
     write_stdout(&format_conflicts(&conflict_rows(&ids, &conflicts)))?;
-    Ok(if args.fail_on_conflict && !conflicts.is_empty() { check_failed() } else { ok() })
+    Ok(if args.fail_on_conflict && !conflicts.is_empty() {
+        check_failed()
+    } else {
+        ok()
+    })
 }
 
 fn report_features(name: &str, errors: &[FeatureError], strict: bool) -> anyhow::Result<()> {
-    let describe = |e: &FeatureError| format!("{name}: feature {}{}: {}", e.index, e.id.as_ref().map(|id| format!(" ({id})")).unwrap_or_default(), e.reason);
+    let describe = |e: &FeatureError| {
+        format!(
+            "{name}: feature {}{}: {}",
+            e.index,
+            e.id.as_ref()
+                .map(|id| format!(" ({id})"))
+                .unwrap_or_default(),
+            e.reason
+        )
+    };
     if let Some(first) = errors.first().filter(|_| strict) {
         return Err(fail(BAD_INPUT, describe(first)));
     }
@@ -179,26 +217,33 @@ fn report_features(name: &str, errors: &[FeatureError], strict: bool) -> anyhow:
 fn rfc3339(seconds: f64) -> String {
     // Nanosecond resolution is more than the f64 seconds carry; round to microseconds.
     let micros = (seconds * 1e6).round() as i64;
-    jiff::Timestamp::from_microsecond(micros).map_or_else(|_| format!("{seconds}"), |t| t.to_string())
+    jiff::Timestamp::from_microsecond(micros)
+        .map_or_else(|_| format!("{seconds}"), |t| t.to_string())
 }
 
 fn plans(args: &PlansArgs) -> anyhow::Result<ExitCode> {
     let name = args.plans.display().to_string();
-    let parsed = parse_plans(&read(&args.plans)?).map_err(|e| fail(BAD_INPUT, format!("{name}: {e}")))?;
+    let parsed =
+        parse_plans(&read(&args.plans)?).map_err(|e| fail(BAD_INPUT, format!("{name}: {e}")))?;
     report_features(&name, &parsed.errors, args.strict)?;
     let volumes = match &args.volumes {
         Some(path) => {
             let vname = path.display().to_string();
-            let v = parse_volumes(&read(path)?).map_err(|e| fail(BAD_INPUT, format!("{vname}: {e}")))?;
+            let v = parse_volumes(&read(path)?)
+                .map_err(|e| fail(BAD_INPUT, format!("{vname}: {e}")))?;
             report_features(&vname, &v.errors, args.strict)?;
             v.volumes
         }
         None => Vec::new(),
     };
-    let minima = PlanMinima { rpz_m: nm_to_m(args.rpz_nm), hpz_m: ft_to_m(args.hpz_ft) };
+    let minima = PlanMinima {
+        rpz_m: nm_to_m(args.rpz_nm),
+        hpz_m: ft_to_m(args.hpz_ft),
+    };
     let plans = &parsed.plans;
     let conflicts = plan_conflicts(plans, &minima).map_err(|e| fail(BAD_INPUT, e.to_string()))?;
-    let crossings = plan_volume_crossings(plans, &volumes).map_err(|e| fail(BAD_INPUT, e.to_string()))?;
+    let crossings =
+        plan_volume_crossings(plans, &volumes).map_err(|e| fail(BAD_INPUT, e.to_string()))?;
 
     // Order by ids (byte order) so the output does not depend on the order of the features.
     let mut rows: Vec<(&str, &str, &PlanConflict)> = conflicts
@@ -208,15 +253,39 @@ fn plans(args: &PlansArgs) -> anyhow::Result<ExitCode> {
             if a <= b { (a, b, c) } else { (b, a, c) }
         })
         .collect();
-    rows.sort_by(|x, y| (x.0, x.1, x.2.first_loss_s).partial_cmp(&(y.0, y.1, y.2.first_loss_s)).unwrap_or(std::cmp::Ordering::Equal));
-    let legs_for = |id1: &str, c: &PlanConflict, legs: (usize, usize)| if plans[c.first].id == id1 { legs } else { (legs.1, legs.0) };
-    let mut vrows: Vec<(&str, &str, &VolumeCrossing)> =
-        crossings.iter().map(|x| (plans[x.subject].id.as_str(), volumes[x.volume].id.as_str(), x)).collect();
-    vrows.sort_by(|x, y| (x.0, x.1, x.2.entry_s).partial_cmp(&(y.0, y.1, y.2.entry_s)).unwrap_or(std::cmp::Ordering::Equal));
+    rows.sort_by(|x, y| {
+        (x.0, x.1, x.2.first_loss_s)
+            .partial_cmp(&(y.0, y.1, y.2.first_loss_s))
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
+    let legs_for = |id1: &str, c: &PlanConflict, legs: (usize, usize)| {
+        if plans[c.first].id == id1 {
+            legs
+        } else {
+            (legs.1, legs.0)
+        }
+    };
+    let mut vrows: Vec<(&str, &str, &VolumeCrossing)> = crossings
+        .iter()
+        .map(|x| {
+            (
+                plans[x.subject].id.as_str(),
+                volumes[x.volume].id.as_str(),
+                x,
+            )
+        })
+        .collect();
+    vrows.sort_by(|x, y| {
+        (x.0, x.1, x.2.entry_s)
+            .partial_cmp(&(y.0, y.1, y.2.entry_s))
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
 
     let text = match args.format {
         Format::Csv => {
-            let mut out = String::from("kind,id1,id2,start,end,leg1,leg2,min_horizontal_nm,vertical_ft,min_time,min_lat,min_lon\n");
+            let mut out = String::from(
+                "kind,id1,id2,start,end,leg1,leg2,min_horizontal_nm,vertical_ft,min_time,min_lat,min_lon\n",
+            );
             for (id1, id2, c) in &rows {
                 let (l1, l2) = legs_for(id1, c, c.first_loss_legs);
                 out.push_str("plan,");
@@ -239,7 +308,13 @@ fn plans(args: &PlansArgs) -> anyhow::Result<ExitCode> {
                 push_field(&mut out, plan);
                 out.push(',');
                 push_field(&mut out, volume);
-                out.push_str(&format!(",{},{},{},{},,,,,\n", rfc3339(x.entry_s), rfc3339(x.exit_s), x.entry_leg, x.exit_leg));
+                out.push_str(&format!(
+                    ",{},{},{},{},,,,,\n",
+                    rfc3339(x.entry_s),
+                    rfc3339(x.exit_s),
+                    x.entry_leg,
+                    x.exit_leg
+                ));
             }
             out
         }
@@ -267,9 +342,19 @@ fn plans(args: &PlansArgs) -> anyhow::Result<ExitCode> {
                 })
                 .collect();
             let doc = serde_json::json!({"plan_conflicts": plan_conflicts, "volume_crossings": volume_crossings});
-            format!("{}\n", serde_json::to_string_pretty(&doc).map_err(|e| fail(crate::exit::INTERNAL, e.to_string()))?)
+            format!(
+                "{}\n",
+                serde_json::to_string_pretty(&doc)
+                    .map_err(|e| fail(crate::exit::INTERNAL, e.to_string()))?
+            )
         }
     };
     write_stdout(&text)?;
-    Ok(if args.fail_on_conflict && !(conflicts.is_empty() && crossings.is_empty()) { check_failed() } else { ok() })
+    Ok(
+        if args.fail_on_conflict && !(conflicts.is_empty() && crossings.is_empty()) {
+            check_failed()
+        } else {
+            ok()
+        },
+    )
 }

@@ -71,6 +71,10 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1e3
 }
 
+#[allow(
+    clippy::needless_pass_by_value,
+    reason = "every `jic bench` subcommand takes its arguments by value"
+)]
 pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     let minima = MinimaSet::Uniform(Minima::default());
     println!(
@@ -89,12 +93,24 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
             Mode::Auto => TrafficMode::Global,
         };
         let states = track_states(mode, n, args.seed);
-        if let Some(path) = args.write_states.as_ref().filter(|_| Some(&n) == args.sizes.first()) {
+        if let Some(path) = args
+            .write_states
+            .as_ref()
+            .filter(|_| Some(&n) == args.sizes.first())
+        {
             let mut text = String::from("id,lat,lon,alt_ft,gs_kt,trk_deg,vs_fpm\n");
             for (k, s) in states.iter().enumerate() {
-                text.push_str(&format!("AC{k:06},{},{},{},{},{},{}\n", s.lat_deg, s.lon_deg, s.alt_ft, s.gs_kt, s.trk_deg, s.vs_fpm));
+                text.push_str(&format!(
+                    "AC{k:06},{},{},{},{},{},{}\n",
+                    s.lat_deg, s.lon_deg, s.alt_ft, s.gs_kt, s.trk_deg, s.vs_fpm
+                ));
             }
-            std::fs::write(path, text).map_err(|e| crate::exit::fail(crate::exit::IO_FAILED, format!("cannot write {}: {e}", path.display())))?;
+            std::fs::write(path, text).map_err(|e| {
+                crate::exit::fail(
+                    crate::exit::IO_FAILED,
+                    format!("cannot write {}: {e}", path.display()),
+                )
+            })?;
         }
         let (fast, found) = median_time(|| detect(&states, &minima));
         let found = found.context("production detector")?;
