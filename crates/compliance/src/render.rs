@@ -473,7 +473,7 @@ pub fn render_html(r: &SituationReport) -> String {
         };
         let _ = write!(
             h,
-            "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}{:.4}, {:.4} ±{:.0} m</td><td class=\"num\">{}</td><td>{}</td><td><span class=\"outcome-{}\">{}</span>{}<br><small>{}</small></td></tr>",
+            "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}<small>{:.4}, {:.4} ±{:.0}&nbsp;m</small></td><td class=\"num\">{}</td><td>{}</td><td><span class=\"outcome-{}\">{}</span>{}<br><small>{}</small></td></tr>",
             escape(&i.id),
             local(r, i.at),
             i.category,
@@ -498,6 +498,21 @@ pub fn render_html(r: &SituationReport) -> String {
         );
     }
     h.push_str("</tbody></table></section>");
+
+    if !r.rules_cited.is_empty() {
+        h.push_str("<section id=\"rules\"><h2>Rules cited</h2><table><thead><tr><th>Rule</th><th>Clause</th><th>Verdict</th><th>Text</th></tr></thead><tbody>");
+        for c in &r.rules_cited {
+            let _ = write!(
+                h,
+                "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                escape(&c.rule),
+                escape(&c.clause),
+                escape(&c.verdict),
+                escape(&c.text)
+            );
+        }
+        h.push_str("</tbody></table></section>");
+    }
 
     h.push_str("<section id=\"alerts\"><h2>Alerts</h2>");
     if r.alerts.is_empty() {

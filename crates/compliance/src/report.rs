@@ -17,7 +17,7 @@ use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 
 use crate::Error;
-use crate::classify::Outcome;
+use crate::classify::{CitedRule, Outcome};
 use crate::incident::Category;
 use crate::links::Acknowledgment;
 use crate::phase::{ClockIncident, ClockResult, DayVerdict, Transition};
@@ -199,6 +199,8 @@ pub struct SituationReport {
     pub transitions: Vec<Transition>,
     /// The day's incidents, by time then id.
     pub incidents: Vec<ReportedIncident>,
+    /// The rules the day's classifications cite, by id, with their clause text.
+    pub rules_cited: Vec<CitedRule>,
     /// The day's counts per party, by party.
     pub by_party: Vec<PartyCount>,
     /// The day's counts per category, in category order.
@@ -266,6 +268,7 @@ impl SituationReport {
         let mut incidents = Vec::new();
         let mut by_party: BTreeMap<String, PartyCount> = BTreeMap::new();
         let mut by_category: BTreeMap<Category, CategoryCount> = BTreeMap::new();
+        let mut rules_cited: BTreeMap<String, CitedRule> = BTreeMap::new();
         for inc in inputs.incidents {
             let r = &inc.report;
             if !(day_start <= r.occurred.from && r.occurred.from < day_end) {
@@ -292,6 +295,11 @@ impl SituationReport {
             });
             cc.incidents += 1;
             cc.violations += u32::from(violation);
+            for rule in c.map(|c| c.rules.as_slice()).unwrap_or_default() {
+                rules_cited
+                    .entry(rule.rule.clone())
+                    .or_insert_with(|| rule.clone());
+            }
             incidents.push(ReportedIncident {
                 id: r.id.clone(),
                 category: r.category,
@@ -308,8 +316,10 @@ impl SituationReport {
                 rules: c
                     .map(|c| c.rules.iter().map(|x| x.rule.clone()).collect())
                     .unwrap_or_default(),
+                // The rule texts are listed once (`rules_cited`); the row keeps what else the
+                // classification says (what is missing, a notice found or lacking).
                 summary: c
-                    .and_then(|c| c.reasons.first().cloned())
+                    .and_then(|c| c.reasons.iter().find(|r| !r.starts_with("rule `")).cloned())
                     .unwrap_or_default(),
             });
         }
@@ -402,6 +412,7 @@ impl SituationReport {
             calm_day: clock.day(day).cloned(),
             transitions,
             incidents,
+            rules_cited: rules_cited.into_values().collect(),
             by_party: by_party.into_values().collect(),
             by_category: by_category.into_values().collect(),
             series,
