@@ -409,6 +409,18 @@ pub async fn run(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServerError> {
+    run_with(listener, state, Router::new(), shutdown).await
+}
+
+/// As [`run`], with `extra` routes merged into [`app`] — e.g. the embedded dashboard
+/// (`jic_dashboard::router()`, which claims only `/` and `/assets/`). `extra` must not set a
+/// fallback: the API's problem+json fallback stays in force.
+pub async fn run_with(
+    listener: TcpListener,
+    state: AppState,
+    extra: Router,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<(), ServerError> {
     let detector = tokio::spawn(tracking::run_detector(state.clone()));
     // Acknowledgment and review deadlines (issue #6): the decision logic is pure, in jic-protect.
     let protect_ticker = tokio::spawn(kinds::protect::run_ticker(
@@ -437,7 +449,7 @@ pub async fn run(
         // only waits for requests that can finish.
         let _ = closing.send(true);
     };
-    let served = axum::serve(listener, app(state.clone()))
+    let served = axum::serve(listener, app(state.clone()).merge(extra))
         .with_graceful_shutdown(shutdown)
         .await;
     detector.abort();

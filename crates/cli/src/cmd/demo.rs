@@ -228,7 +228,13 @@ async fn demo(args: Args) -> anyhow::Result<ExitCode> {
         .map_err(|e| fail(IO_FAILED, e.to_string()))?;
     let base = format!("http://{addr}");
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(jic_server::run(listener, state, async move {
+    // The dashboard is served beside the API unless headless (the replay needs only the API).
+    let extra = if args.headless {
+        axum::Router::new()
+    } else {
+        jic_dashboard::router()
+    };
+    let server = tokio::spawn(jic_server::run_with(listener, state, extra, async move {
         let _ = stopped.await;
     }));
 
