@@ -49,6 +49,7 @@ fn headless_demo_replays_the_scenario_and_verifies_its_log() {
         "verdict: conflict",
         "strike.stop leaf",
         "reached the us cell's live feed",
+        "track_conflict alert reached the us cell's live feed",
         "classified violation (no_attacks_on_humanitarian)",
         "linked: notified movement",
         "implementation plane is suspended",

@@ -229,6 +229,9 @@ pub async fn replay(
     options.progress.set_length(queue.len() as u64);
     let began = Instant::now();
     let mut reached = scenario.start;
+    // Live alerts already scheduled for acknowledgment, and how far the feed was read.
+    let mut acked: BTreeSet<(String, i64)> = BTreeSet::new();
+    let mut seen_cursor = 0usize;
     options.clock.set(scenario.start);
     loop {
         // The earliest of the next scripted event and the next reaction (scripted first on ties).
@@ -263,7 +266,18 @@ pub async fn replay(
             event.title.clone().unwrap_or_else(|| event.kind.clone())
         ));
         let outcome = state.play(event).await?;
-        for r in reactions_to(scenario, &outcome, &options) {
+        let live = live_alert_acks(
+            scenario,
+            &outcome.event,
+            &seen,
+            &mut seen_cursor,
+            &mut acked,
+            &options,
+        );
+        for r in reactions_to(scenario, &outcome, &options)
+            .into_iter()
+            .chain(live)
+        {
             options.progress.inc_length(1);
             let at = r.at;
             let pos = reactions.partition_point(|x| x.at <= at);
@@ -571,6 +585,59 @@ fn reactions_to(scenario: &Scenario, outcome: &Outcome, options: &ReplayOptions)
                 origin: "[replay] ack_conflict_alerts_after_min".to_owned(),
             });
         }
+    }
+    out
+}
+
+/// Acknowledgments of the alerts that reached a watched cell's live feed since the last call,
+/// when the manifest asks for them (`[replay] ack_live_alerts`).
+fn live_alert_acks(
+    scenario: &Scenario,
+    after: &Event,
+    seen: &Mutex<Vec<SeenEvent>>,
+    cursor: &mut usize,
+    acked: &mut BTreeSet<(String, i64)>,
+    options: &ReplayOptions,
+) -> Vec<Event> {
+    let spec = &scenario.manifest.replay;
+    if spec.ack_live_alerts.is_empty() {
+        return Vec::new();
+    }
+    let Ok(seen) = seen.lock() else {
+        return Vec::new();
+    };
+    let fresh = seen.get(*cursor..).unwrap_or_default();
+    *cursor = seen.len();
+    let at = after
+        .at
+        .checked_add(SignedDuration::from_mins(i64::from(
+            spec.ack_live_alerts_after_min,
+        )))
+        .unwrap_or(after.at);
+    let mut out = Vec::new();
+    for s in fresh.iter().filter(|s| s.topic == "alert") {
+        let kind = s.data.get("kind").and_then(Value::as_str).unwrap_or("");
+        let Some(id) = s.data.get("id").and_then(Value::as_i64) else {
+            continue;
+        };
+        if !spec.ack_live_alerts.iter().any(|k| k == kind)
+            || !options.signers.contains_key(&s.member)
+            || !acked.insert((s.member.clone(), id))
+        {
+            continue;
+        }
+        out.push(Event {
+            at,
+            cell: Some(s.member.clone()),
+            kind: "alert.ack".to_owned(),
+            payload: json!({"alert_id": id, "note": "seen on the live feed; crews advised (synthetic)"}),
+            label: None,
+            title: Some(format!("{} acknowledges {kind} alert {id}", s.member)),
+            provenance: Provenance::Synthetic,
+            report: false,
+            compare: None,
+            origin: "[replay] ack_live_alerts".to_owned(),
+        });
     }
     out
 }

@@ -29,6 +29,8 @@
 //!
 //! [replay]
 //! ack_conflict_alerts_after_min = 8  # both parties acknowledge plan-conflict alerts
+//! ack_live_alerts = ["track_conflict"] # alerts seen on a cell's live feed are acknowledged
+//! ack_live_alerts_after_min = 2
 //!
 //! [traffic]   …                      # see [`crate::sorties`]
 //! [incidents] …                      # see [`crate::reports`]
@@ -145,6 +147,14 @@ pub struct ReplaySpec {
     /// minutes after it was raised.
     #[serde(default)]
     pub ack_conflict_alerts_after_min: Option<u32>,
+    /// Alerts of these kinds that reach a watched cell's live feed (e.g. `track_conflict`,
+    /// raised by the server's detector after a track batch) are acknowledged by that cell
+    /// `ack_live_alerts_after_min` scenario minutes after the event that preceded them.
+    #[serde(default)]
+    pub ack_live_alerts: Vec<String>,
+    /// See `ack_live_alerts`.
+    #[serde(default)]
+    pub ack_live_alerts_after_min: u32,
 }
 
 /// `[summary]`.
