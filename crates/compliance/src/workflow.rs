@@ -7,6 +7,10 @@
 //!                    │   └──────► disputed
 //!                    └── (reopen from any outcome, e.g. after an amendment or new evidence)
 //! ```
+//! An amendment does not change the status: a monitor reopens the incident (under review) and
+//! reviews the new version; a review always names the version it is about, so a decision on an
+//! old version cannot land on a new one.
+//!
 //! A [`Dossier`] holds every version of one incident, every review and every counter-claim in
 //! the order the log accepted them. Only the phase clock and reports read "the current status";
 //! nothing here forgets an earlier state.

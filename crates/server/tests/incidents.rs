@@ -254,16 +254,47 @@ async fn incident_lifecycle_over_http() {
         .await;
     assert_eq!(status, StatusCode::OK);
 
+    // Amendments are new versions: not by a third party; a review must name the current one.
+    let mut amended = deir_ez_zor(&sha);
+    amended["casualties"] = json!({"killed_min": 62, "killed_max": 90});
+    let (status, _) = t.submit("russia", "incident.amend", amended.clone()).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, body) = t.submit("jic_monitors", "incident.amend", amended).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["result"]["version"], 2);
+    let (status, body) = t
+        .submit("jic_monitors", "incident.review", review("under_review"))
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a review of version 1: {body}"
+    );
+    let review2 = |status: &str| json!({"incident": "dez-2016-09-17", "version": 2, "status": status, "note": "amended toll"});
+    let (status, _) = t
+        .submit("jic_monitors", "incident.review", review2("under_review"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = t
+        .submit("jic_monitors", "incident.review", review2("verified"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+
     let dossier = t
         .get_json("/api/v1/incidents/dez-2016-09-17", "russia")
         .await;
     assert_eq!(dossier["status"], "verified");
+    assert_eq!(dossier["dossier"]["versions"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        dossier["dossier"]["versions"][0]["item"]["casualties"]["killed_max"], 106,
+        "nothing overwritten"
+    );
     assert_eq!(dossier["dossier"]["counter_claims"][0]["by"], "us");
     assert_eq!(
         dossier["dossier"]["versions"][0]["item"]["reporter"],
         "jic_monitors"
     );
-    assert_eq!(dossier["dossier"]["reviews"].as_array().unwrap().len(), 2);
+    assert_eq!(dossier["dossier"]["reviews"].as_array().unwrap().len(), 4);
 
     // The phase clock, from the server and recomputed from the log table alone.
     t.clock.set("2016-09-19T06:00:00Z".parse().unwrap());
