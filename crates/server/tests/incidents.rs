@@ -255,6 +255,7 @@ async fn incident_lifecycle_over_http() {
     assert_eq!(status, StatusCode::OK);
 
     // Amendments are new versions: not by a third party; a review must name the current one.
+    t.clock.set("2016-09-17T15:00:00Z".parse().unwrap());
     let mut amended = deir_ez_zor(&sha);
     amended["casualties"] = json!({"killed_min": 62, "killed_max": 90});
     let (status, _) = t.submit("russia", "incident.amend", amended.clone()).await;
@@ -289,6 +290,19 @@ async fn incident_lifecycle_over_http() {
         dossier["dossier"]["versions"][0]["item"]["casualties"]["killed_max"], 106,
         "nothing overwritten"
     );
+    // The list as on record before the amendment, and now.
+    let before = t
+        .get_json("/api/v1/incidents?as_of=2016-09-17T14:30:00Z", "us")
+        .await;
+    assert_eq!(before[0]["version"], 1);
+    assert_eq!(before[0]["report"]["casualties"]["killed_max"], 106);
+    assert_eq!(before[0]["received"], "2016-09-17T14:00:00Z");
+    let now = t.get_json("/api/v1/incidents", "us").await;
+    assert_eq!(
+        (now[0]["version"].clone(), now[0]["updated"].clone()),
+        (json!(2), json!("2016-09-17T15:00:00Z"))
+    );
+    assert_eq!(now[0]["counter_claims"], 1);
     assert_eq!(dossier["dossier"]["counter_claims"][0]["by"], "us");
     assert_eq!(
         dossier["dossier"]["versions"][0]["item"]["reporter"],

@@ -23,8 +23,11 @@
 //! entries — so the server and an auditor holding the log compute the same days.
 //!
 //! # HTTP (reads need a bearer token)
-//! - `GET /api/v1/incidents`, `GET /api/v1/incidents/{id}`: current versions with status and
-//!   classification; one dossier with every version, review and counter-claim.
+//! - `GET /api/v1/incidents[?as_of=RFC3339]`: each incident as on record at that instant
+//!   (`id, version, status, received, updated, report, counter_claims, classification`);
+//!   `GET /api/v1/incidents/{id}`: one dossier with every version, review and counter-claim.
+//! - SSE topic `incident` (to every reader): `{incident, change: reported | amended | status |
+//!   counter_claim, version?, status?, outcome?, category?, received}`.
 //! - `GET /api/v1/incidents/export?format=geojson|csv`.
 //! - `GET /api/v1/phase[?as_of=RFC3339]`: calm days, transitions and the phase in force.
 //! - `GET /api/v1/reports/daily/{date}`: the situation report, HTML when `Accept` asks for
@@ -618,16 +621,14 @@ impl KindHandler for IncidentKind {
                 result["classification"] =
                     serde_json::to_value(&classification).unwrap_or(Value::Null);
                 result["classification_leaf"] = json!(decision);
-                let mut audience = vec![
-                    Role::Monitor.as_str().to_owned(),
-                    Role::DutyOfficer.as_str().to_owned(),
-                    s.party.clone(),
-                ];
-                audience.extend(classification.answerable_party.clone());
+                // Incidents are public (the log holds them in the clear), so their events go
+                // to every reader; links, which may touch restricted filings, stay out.
                 ctx.emit(
                     "incident",
-                    &audience,
+                    &["*".to_owned()],
                     &json!({"incident": incident_id, "version": dossier.version(),
+                            "change": if self.kind == replay::KIND_REPORT { "reported" } else { "amended" },
+                            "status": dossier.status(), "received": now.to_string(),
                             "outcome": classification.outcome, "category": current.item.category}),
                     Some(leaf),
                 )?;
@@ -641,13 +642,11 @@ impl KindHandler for IncidentKind {
                     .map_err(sql)?;
                 result["status"] = json!(dossier.status());
                 ctx.emit(
-                    "incident_status",
-                    &[
-                        Role::Monitor.as_str().to_owned(),
-                        Role::DutyOfficer.as_str().to_owned(),
-                        "*".to_owned(),
-                    ],
-                    &json!({"incident": incident_id, "status": dossier.status()}),
+                    "incident",
+                    &["*".to_owned()],
+                    &json!({"incident": incident_id, "version": dossier.version(),
+                            "change": "status", "status": dossier.status(),
+                            "received": now.to_string()}),
                     Some(leaf),
                 )?;
             }
@@ -660,12 +659,10 @@ impl KindHandler for IncidentKind {
                     )
                     .map_err(sql)?;
                 ctx.emit(
-                    "incident_counter_claim",
-                    &[
-                        Role::Monitor.as_str().to_owned(),
-                        Role::DutyOfficer.as_str().to_owned(),
-                    ],
-                    &json!({"incident": incident_id, "party": s.party}),
+                    "incident",
+                    &["*".to_owned()],
+                    &json!({"incident": incident_id, "change": "counter_claim",
+                            "party": s.party, "received": now.to_string()}),
                     Some(leaf),
                 )?;
             }
@@ -1028,18 +1025,28 @@ fn incident_rows(conn: &Connection, as_of: Timestamp) -> Result<IncidentRows, Ap
 async fn list_incidents(
     State(state): State<AppState>,
     Reader(_reader): Reader,
+    Query(q): Query<AsOf>,
 ) -> Result<Json<Value>, ApiError> {
-    let now = state.clock().now();
-    let (_, rows, clock) = state.read(move |conn| incident_rows(conn, now)).await?;
+    let as_of = parse_as_of(&state, &q)?;
+    let (_, rows, clock) = state.read(move |conn| incident_rows(conn, as_of)).await?;
     let list: Vec<Value> = rows
         .iter()
         .filter_map(|(d, status)| {
-            let current = d.current()?;
+            // What was on record at `as_of`: the latest version filed by then.
+            let (version, current) = d
+                .versions
+                .iter()
+                .enumerate()
+                .rev()
+                .find(|(_, v)| v.at <= as_of)?;
             Some(json!({
                 "id": d.id(),
-                "version": d.version(),
+                "version": version + 1,
                 "status": status,
+                "received": d.versions.first().map(|v| v.at),
+                "updated": current.at,
                 "report": current.item,
+                "counter_claims": d.counter_claims.iter().filter(|c| c.at <= as_of).count(),
                 "classification": clock.classification(d.id()),
             }))
         })
