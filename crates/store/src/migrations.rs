@@ -41,6 +41,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "air_operation_window",
         sql: include_str!("../migrations/0004_air_operation_window.sql"),
     },
+    Migration {
+        version: 5,
+        name: "air_operation_overlap_index",
+        sql: include_str!("../migrations/0005_air_operation_overlap_index.sql"),
+    },
 ];
 
 /// The schema version this build writes.

@@ -260,8 +260,8 @@ pub trait StateRead {
     ) -> Result<Vec<AirOperationRecord>, StoreError>;
     /// Active air operations of parties other than `exclude_party` whose window overlaps
     /// `[start, end]` (RFC 3339, compared as text): the candidates of a plan conflict probe.
-    /// Uses the window-end index (migration 4): without the hint SQLite prefers scanning the
-    /// primary key to satisfy `ORDER BY id`, which is a full scan per filing.
+    /// Uses the overlap index (migration 5), which evaluates the whole filter; without the hint
+    /// SQLite prefers scanning the primary key to satisfy `ORDER BY id`, a full scan per filing.
     fn air_operations_overlapping(
         &self,
         exclude_party: &str,
@@ -680,7 +680,7 @@ impl StateRead for Connection {
     ) -> Result<Vec<AirOperationRecord>, StoreError> {
         let mut stmt = self.prepare_cached(&format!(
             "SELECT {AIR_OPERATION_COLUMNS} FROM air_operation
-             INDEXED BY air_operation_by_window_end
+             INDEXED BY air_operation_overlap
              WHERE status <> 'cancelled' AND party <> ?1 AND window_start <= ?3
                AND window_end >= ?2 ORDER BY id"
         ))?;
