@@ -52,6 +52,7 @@ fn headless_demo_replays_the_scenario_and_verifies_its_log() {
         "track_conflict alert reached the us cell's live feed",
         "classified violation (no_attacks_on_humanitarian)",
         "linked: notified movement",
+        "UN-MOV-0919-URUM was acknowledged by us at 18 Sep 16:40",
         "implementation plane is suspended",
         "the air-safety plane kept running",
         "plan_conflict",

@@ -184,6 +184,9 @@ pub fn summarize(scenario: &Scenario, log: &ReplayLog, reads: &Reads, speed: Spe
                 for line in lines {
                     let _ = writeln!(out, "           {line}");
                 }
+                for line in acknowledgments_of_links(scenario, receipt, log) {
+                    let _ = writeln!(out, "           {line}");
+                }
                 for line in reach(o, log, leaf, next_sent) {
                     let _ = writeln!(out, "      {line}");
                 }
@@ -335,6 +338,51 @@ fn reach(
             )
         })
         .collect()
+}
+
+/// For an incident linked to notified sites or movements: who had acknowledged each, when,
+/// from the server's receipts of the signed acknowledgments (so "we didn't know" is checkable).
+fn acknowledgments_of_links(scenario: &Scenario, receipt: &Value, log: &ReplayLog) -> Vec<String> {
+    let links = receipt
+        .pointer("/result/classification/links")
+        .and_then(Value::as_array);
+    let mut lines = Vec::new();
+    for id in links
+        .into_iter()
+        .flatten()
+        .filter_map(|l| l.get("id").and_then(Value::as_str))
+    {
+        let acks: Vec<String> = log
+            .outcomes
+            .iter()
+            .filter_map(|o| match &o.status {
+                Status::Accepted(r)
+                    if o.event.kind == "humanitarian.ack"
+                        && o.event.payload.get("notification").and_then(Value::as_str)
+                            == Some(id) =>
+                {
+                    let when = r
+                        .get("received")
+                        .and_then(Value::as_str)
+                        .and_then(|t| t.parse::<jiff::Timestamp>().ok())
+                        .map_or_else(|| "?".to_owned(), |t| scenario.local(t));
+                    let leaf = r
+                        .get("leaf_index")
+                        .and_then(Value::as_u64)
+                        .unwrap_or_default();
+                    Some(format!(
+                        "{} at {when} (leaf {leaf})",
+                        o.event.cell.as_deref().unwrap_or("?")
+                    ))
+                }
+                _ => None,
+            })
+            .collect();
+        if !acks.is_empty() {
+            lines.push(format!("{id} was acknowledged by {}", acks.join(", ")));
+        }
+    }
+    lines
 }
 
 /// A short, readable rendering of a server answer.
@@ -553,7 +601,10 @@ mod tests {
             digest(&json!({"status": "filed", "conflicts": []})),
             "conflicts: none; status: filed"
         );
-        assert_eq!(digest(&json!({"verdict": "clear", "findings": []})), "verdict: clear");
+        assert_eq!(
+            digest(&json!({"verdict": "clear", "findings": []})),
+            "verdict: clear"
+        );
         assert_eq!(digest(&json!({"items": [1, 2, 3, 4]})), "items: [4 items]");
         let c = json!({"conflicts": [{"with": {"party": "us", "operation": "OP-1"},
                         "detail": {"first_loss": "2016-09-17T12:42:26Z", "min_horizontal_nm": 3.64}}]});
