@@ -432,3 +432,17 @@ fn repeated_row_ids_are_rejected() {
         ["id `ged-7` repeats the row on line 2"]
     );
 }
+
+#[test]
+fn windows_line_ends_and_a_byte_order_mark() {
+    let mut bytes = vec![0xEF, 0xBB, 0xBF];
+    bytes.extend_from_slice(LAYOUT_B.replace('\n', "\r\n").as_bytes());
+    let o = run(LAYOUT_B_MAPPING, &bytes);
+    let accepted: Vec<&str> = o.accepted.iter().map(|r| r.report.id.as_str()).collect();
+    assert_eq!(accepted, ["ged-1001", "ged-1002"]);
+    assert_eq!(
+        o.accepted[1].report.occurred.from,
+        ts("2016-09-19T19:15:00+03:00")
+    );
+    assert_eq!(o.rejected.len(), 2);
+}

@@ -182,8 +182,15 @@ fn report_data() {
     assert_eq!(r.checkpoint.as_ref().map(|c| c.size), Some(1234));
     let cited: Vec<&str> = r.rules_cited.iter().map(|c| c.rule.as_str()).collect();
     assert_eq!(cited, ["coh_cease_attacks", "no_attacks_on_humanitarian"]);
-    let urum = r.incidents.iter().find(|i| i.id == "urum-al-kubra").map(|i| i.summary.as_str());
-    assert!(urum.is_some_and(|s| s.contains("attribution is open")), "{urum:?}");
+    let urum = r
+        .incidents
+        .iter()
+        .find(|i| i.id == "urum-al-kubra")
+        .map(|i| i.summary.as_str());
+    assert!(
+        urum.is_some_and(|s| s.contains("attribution is open")),
+        "{urum:?}"
+    );
     // JSON round trip (floats may move by an ulp through text; everything else is exact).
     let json = serde_json::to_string(&r).unwrap_or_default();
     let back: SituationReport = match serde_json::from_str(&json) {
