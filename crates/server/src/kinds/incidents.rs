@@ -108,10 +108,18 @@ pub fn agreement_in_force(conn: &Connection) -> Result<(String, Agreement), ApiE
 
 /// Rebuilds the dossiers from the stored submissions of the incident kinds, in leaf order.
 pub fn load_replay(conn: &Connection) -> Result<Replay, ApiError> {
+    let mut out = Replay::default();
+    fold_after(conn, &mut out, -1)?;
+    Ok(out)
+}
+
+/// Folds into `replay` the stored incident submissions with a leaf above `after`, in leaf
+/// order; returns how many.
+fn fold_after(conn: &Connection, replay: &mut Replay, after: i64) -> Result<u64, ApiError> {
     let mut stmt = conn
         .prepare(
             "SELECT leaf_index, kind, party, received, payload_json FROM submission
-             WHERE kind IN (?1, ?2, ?3, ?4) ORDER BY leaf_index",
+             WHERE kind IN (?1, ?2, ?3, ?4) AND leaf_index > ?5 ORDER BY leaf_index",
         )
         .map_err(sql)?;
     let rows = stmt
@@ -120,7 +128,8 @@ pub fn load_replay(conn: &Connection) -> Result<Replay, ApiError> {
                 replay::KINDS[0],
                 replay::KINDS[1],
                 replay::KINDS[2],
-                replay::KINDS[3]
+                replay::KINDS[3],
+                after
             ],
             |r| {
                 Ok((
@@ -135,7 +144,7 @@ pub fn load_replay(conn: &Connection) -> Result<Replay, ApiError> {
         .map_err(sql)?
         .collect::<Result<Vec<_>, _>>()
         .map_err(sql)?;
-    let mut out = Replay::default();
+    let n = rows.len() as u64;
     for (leaf, kind, party, received, payload) in rows {
         let received: Timestamp = received
             .parse()
@@ -144,7 +153,7 @@ pub fn load_replay(conn: &Connection) -> Result<Replay, ApiError> {
             .as_deref()
             .and_then(|p| serde_json::from_str(p).ok())
             .unwrap_or(Value::Null);
-        out.apply(LoggedSubmission {
+        replay.apply(LoggedSubmission {
             leaf: u64::try_from(leaf).unwrap_or_default(),
             kind: &kind,
             party: &party,
@@ -152,7 +161,75 @@ pub fn load_replay(conn: &Connection) -> Result<Replay, ApiError> {
             payload: &payload,
         });
     }
-    Ok(out)
+    Ok(n)
+}
+
+/// The replay cached between submissions: valid while the stored incident submissions up to
+/// `last_leaf` are exactly the `count` it folded (a rolled-back job, a restart or anything
+/// unexpected shows as a different count or last leaf, and the cache is rebuilt).
+struct CachedReplay {
+    fingerprint: (u64, i64, i64),
+    replay: Replay,
+}
+
+/// Count, last leaf and total payload size of the stored incident submissions up to `upto`: a
+/// rolled-back job, a failed group commit or a restart changes at least one of them (leaf
+/// indexes are reused after a rollback, so the sizes are part of it).
+fn prefix_fingerprint(conn: &Connection, upto: i64) -> Result<(u64, i64, i64), ApiError> {
+    conn.query_row(
+        "SELECT count(*), coalesce(max(leaf_index), -1),
+                coalesce(sum(length(payload_json) + length(party) + length(received)), 0)
+         FROM submission WHERE kind IN (?1, ?2, ?3, ?4) AND leaf_index <= ?5",
+        params![
+            replay::KINDS[0],
+            replay::KINDS[1],
+            replay::KINDS[2],
+            replay::KINDS[3],
+            upto
+        ],
+        |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, i64>(2)?,
+            ))
+        },
+    )
+    .map(|(c, m, b)| (u64::try_from(c).unwrap_or_default(), m, b))
+    .map_err(sql)
+}
+
+impl Engine {
+    /// The dossiers including every stored incident submission, folding only what is new since
+    /// the last call when the cached prefix still matches the database. Runs on the writer
+    /// thread, inside its transaction.
+    fn replay_current<'a>(
+        &self,
+        conn: &Connection,
+        guard: &'a mut Option<CachedReplay>,
+    ) -> Result<&'a Replay, ApiError> {
+        let valid = match guard.as_ref() {
+            Some(c) => prefix_fingerprint(conn, c.fingerprint.1)? == c.fingerprint,
+            None => false,
+        };
+        if !valid {
+            *guard = Some(CachedReplay {
+                fingerprint: (0, -1, 0),
+                replay: Replay::default(),
+            });
+        }
+        let Some(cached) = guard.as_mut() else {
+            return Err(ApiError::Internal("replay cache vanished".into()));
+        };
+        fold_after(conn, &mut cached.replay, cached.fingerprint.1)?;
+        let last = cached
+            .replay
+            .last_leaf
+            .and_then(|l| i64::try_from(l).ok())
+            .unwrap_or(-1);
+        cached.fingerprint = prefix_fingerprint(conn, last)?;
+        Ok(&cached.replay)
+    }
 }
 
 /// Replays the incident kinds from log entries (leaf index and bytes, in index order): what
@@ -399,6 +476,7 @@ pub fn compute_clock(
 #[derive(Default)]
 pub struct Engine {
     cache: Mutex<Option<(String, ClockResult)>>,
+    replay: Mutex<Option<CachedReplay>>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -474,11 +552,32 @@ impl KindHandler for IncidentKind {
     }
 
     fn apply(&self, ctx: &mut ApplyCtx<'_>, s: &Accepted) -> Result<Value, ApiError> {
+        let result = self.apply_inner(ctx, s);
+        if result.is_err() {
+            // The job rolls back to its savepoint, and its leaf index will be reused: the cached
+            // replay must not keep what it folded.
+            *self
+                .engine
+                .replay
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner) = None;
+        }
+        result
+    }
+}
+
+impl IncidentKind {
+    fn apply_inner(&self, ctx: &mut ApplyCtx<'_>, s: &Accepted) -> Result<Value, ApiError> {
         let leaf = ctx.leaf_index();
         let now = ctx.now();
         // The submission row is already stored: the replay includes it, and refuses it exactly
         // as an offline replay would.
-        let replayed = load_replay(ctx.read())?;
+        let mut replay_guard = self
+            .engine
+            .replay
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let replayed = self.engine.replay_current(ctx.read(), &mut replay_guard)?;
         if let Some((_, why)) = replayed.skipped.iter().find(|(l, _)| *l == leaf) {
             return Err(if why.contains("already exists") {
                 ApiError::Conflict(why.clone())
