@@ -2,7 +2,7 @@
 //! undetermined on what is known — and if undetermined, what is missing.
 //!
 //! # Definition
-//! An incident is an action ([`Category::action`]) by an alleged actor at a place known to
+//! An incident is an action ([`crate::incident::Category::action`]) by an alleged actor at a place known to
 //! within a radius and at a time known to within a window. jic evaluates it with
 //! [`jic_agreement::Agreement::evaluate`] at every combination of the unknowns it can enumerate:
 //! - **actor**: the alleged actor, or, when unknown, every sponsor and belligerent party and
