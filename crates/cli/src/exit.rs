@@ -14,7 +14,10 @@ pub(crate) const BAD_INPUT: u8 = 2;
 /// A file, directory, database or server could not be reached, read or written.
 pub(crate) const IO_FAILED: u8 = 3;
 /// The subcommand exists but its capability has not been built yet.
-#[allow(dead_code, reason = "documented exit code, kept for capabilities still to come")]
+#[allow(
+    dead_code,
+    reason = "documented exit code, kept for capabilities still to come"
+)]
 pub(crate) const NOT_AVAILABLE: u8 = 69;
 /// A bug in jic: please report it with the message printed above.
 pub(crate) const INTERNAL: u8 = 70;
@@ -45,13 +48,19 @@ impl std::error::Error for Failure {}
 
 /// Ends a command with a specific exit code and message.
 pub(crate) fn fail(code: u8, message: impl Into<String>) -> anyhow::Error {
-    anyhow::Error::new(Failure { code, message: message.into() })
+    anyhow::Error::new(Failure {
+        code,
+        message: message.into(),
+    })
 }
 
 /// A subcommand whose capability is still being built.
 #[allow(dead_code, reason = "kept for capabilities still to come")]
 pub(crate) fn not_available(what: &str) -> anyhow::Result<ExitCode> {
-    Err(fail(NOT_AVAILABLE, format!("`jic {what}` is not yet available in this build")))
+    Err(fail(
+        NOT_AVAILABLE,
+        format!("`jic {what}` is not yet available in this build"),
+    ))
 }
 
 /// Prints an error chain to stderr and picks the exit code.
