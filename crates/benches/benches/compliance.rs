@@ -77,7 +77,12 @@ fn benches(c: &mut Criterion) {
         };
         b.iter(|| black_box(a.evaluate(black_box(&action))));
     });
-    let exact = report("exact".into(), at, AllegedActor::Group { id: "saa".into() }, 0.0);
+    let exact = report(
+        "exact".into(),
+        at,
+        AllegedActor::Group { id: "saa".into() },
+        0.0,
+    );
     g.bench_function("classify: exact, actor known", |b| {
         b.iter(|| black_box(classify(&a, black_box(&exact), &timeline, &ctx)));
     });
