@@ -660,6 +660,26 @@ mod tests {
         );
     }
 
+    proptest::proptest! {
+        /// Hostile timeline text never panics the parser: it yields events or a located error.
+        #[test]
+        fn hostile_timelines_never_panic(lines in proptest::collection::vec(
+            proptest::prop_oneof![
+                proptest::string::string_regex(".{0,80}").expect("regex"),
+                proptest::string::string_regex(
+                    r#"\{"at":"2016-09-1[0-9]T[0-2][0-9]:00:00\+03:00","kind":"(note|track_episode|x)","(synthetic":true|cell":"us")(,"payload":\{"duration_min":-?[0-9]{1,4},"interval_s":[0-9]{1,3},"aircraft":\[\]\})?\}"#,
+                ).expect("regex"),
+            ],
+            0..6,
+        )) {
+            let text = lines.join("\n");
+            let mut out = Vec::new();
+            if let Err(e) = parse_timeline(&text, "t.jsonl", &mut out) {
+                proptest::prop_assert!(e.to_string().starts_with("t.jsonl:"), "{e}");
+            }
+        }
+    }
+
     #[test]
     fn advance_moves_east_and_north() {
         // One degree of latitude is 111.19 km on the 6,371 km sphere.

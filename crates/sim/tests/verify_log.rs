@@ -25,7 +25,7 @@ struct Served {
 }
 
 async fn checkpoint(State(s): State<Served>) -> String {
-    s.checkpoint.clone()
+    s.checkpoint
 }
 
 async fn tile(State(s): State<Served>, Path(path): Path<String>) -> Result<Vec<u8>, StatusCode> {
