@@ -1,5 +1,6 @@
 //! `jic serve`: run the server on a data directory until Ctrl-C or SIGTERM, then finish the
-//! commits in flight and stop.
+//! commits in flight and stop. The embedded dashboard is served beside the API, at `/` and
+//! `/assets/`; every other path keeps the API's problem+json 404.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -77,7 +78,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
             .map_err(|e| exit::fail(IO_FAILED, e.to_string()))?;
         // Scripts (and the durability test) read this line to learn the port.
         println!("listening on http://{addr}");
-        jic_server::run(listener, state, shutdown_signal())
+        jic_server::run_with(listener, state, jic_dashboard::router(), shutdown_signal())
             .await
             .map_err(|e| exit::fail(IO_FAILED, e.to_string()))?;
         Ok(exit::ok())

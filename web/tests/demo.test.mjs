@@ -1,0 +1,105 @@
+// End-to-end test of `jic demo` (issue 9): the debug binary replays the September 2016 scenario
+// through its own server, which serves the dashboard; the page in Debian's Chromium, signed in
+// as the duty officer, shows the scenario playing — zones drawn, then air operations, alerts
+// and incidents arriving over SSE as the replay proceeds.
+// The replay is sped up and its synthetic traffic scaled down so the test stays well under a
+// minute in a debug build.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openBrowser, signIn, layerCount } from './harness.mjs';
+
+const ROOT = new URL('../../', import.meta.url).pathname;
+const JIC = process.env.JIC_BIN ?? join(ROOT, 'target/debug/jic');
+const SKIP = !existsSync(JIC) ? `${JIC} is not built (cargo build -p jic)` : false;
+// Screenshots go to a scratch directory, so a test run leaves the tree clean; refresh the
+// committed ones with JIC_SCREENSHOT_DIR=$PWD/docs/screenshots web/run-browser-tests.sh.
+const SCRATCH = mkdtempSync(join(tmpdir(), 'jic-shots-demo-'));
+// Scenario seconds per real second: the 25 days play in about 20 s.
+const SPEED = '100000';
+
+let scratch;
+let demo;
+let output = '';
+
+before(async () => {
+  if (SKIP) return;
+  scratch = mkdtempSync(join(tmpdir(), 'jic-demo-web-'));
+  const child = spawn(JIC, ['demo', '--listen', '127.0.0.1:0', '--speed', SPEED, '--synthetic-scale', '0.2', '--data', join(scratch, 'data')], {
+    stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1', JIC_LOG: 'warn' },
+  });
+  child.stderr.on('data', () => {}); // the progress bar
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  demo = { child, exited };
+  // The welcome lists the dashboard address, then one token per member ("jic (duty_officer)  <token>").
+  const welcome = await new Promise((resolve, reject) => {
+    child.stdout.on('data', (c) => {
+      output += c;
+      if (/Dashboard:\s+http:\/\/\S+/.test(output) && /^\s+jic \(duty_officer\)\s+\S+$/m.test(output)) resolve(output);
+    });
+    child.once('exit', (code) => reject(new Error(`jic demo exited with ${code}:\n${output}`)));
+  });
+  demo.url = welcome.match(/Dashboard:\s+(http:\/\/[^\s/]+)/)[1];
+  demo.token = welcome.match(/^\s+jic \(duty_officer\)\s+(\S+)$/m)[1];
+});
+
+after(async () => {
+  if (demo) {
+    if (demo.child.exitCode === null && demo.child.signalCode === null) demo.child.kill('SIGINT');
+    await demo.exited;
+  }
+  if (scratch) rmSync(scratch, { recursive: true, force: true });
+});
+
+/** Items drawn in the layers the replay feeds. */
+async function playing(page) {
+  const counts = {};
+  for (const id of ['airops', 'tracks', 'alerts', 'incidents', 'strikes', 'movements']) counts[id] = await layerCount(page, id);
+  counts.alertList = await page.$$eval('#alert-list li', (ls) => ls.length);
+  return counts;
+}
+
+test('jic demo serves the dashboard with the September 2016 scenario playing', { skip: SKIP, timeout: 90000 }, async () => {
+  const { page, problems, dispose } = await openBrowser(demo.url);
+  try {
+    await page.goto(demo.url + '/');
+    assert.equal(await page.title(), 'jic — Joint Implementation Center');
+    await page.waitForFunction(() => document.body.dataset.basemap === 'loaded' && document.body.dataset.loaded === 'true');
+    await signIn(page, demo.token);
+    await page.waitForFunction(() => document.querySelector('#connection').dataset.state === 'connected');
+    assert.ok(await layerCount(page, 'zones') >= 5, 'the agreement zones are drawn');
+    assert.ok(!/Log verified/.test(output), 'the replay was over before the page signed in: slow the demo down');
+
+    // As the replay proceeds, filed operations, alerts and incident reports reach the page
+    // live, without reload.
+    const first = await playing(page);
+    try {
+      await page.waitForFunction(() => {
+        const count = (id) => Number(document.querySelector(`li[data-layer="${id}"]`).dataset.count);
+        return count('airops') + count('tracks') > 0 && count('incidents') > 0 && count('alerts') > 0
+          && document.querySelectorAll('#alert-list li').length > 0;
+      }, null, { timeout: 60000, polling: 250 });
+    } catch (e) {
+      throw new Error(`${e.message}; at sign-in ${JSON.stringify(first)}, now ${JSON.stringify(await playing(page))}; demo output:\n${output.slice(-2000)}`);
+    }
+    const later = await playing(page);
+    assert.ok(later.incidents + later.alerts + later.alertList > first.incidents + first.alerts + first.alertList,
+      `nothing arrived while the page was open: ${JSON.stringify(first)} → ${JSON.stringify(later)}`);
+    assert.match(await page.textContent('#alert-list'), /\S/);
+    assert.equal(await page.getAttribute('#connection', 'data-state'), 'connected');
+
+    await page.waitForTimeout(500);
+    await page.screenshot({ path: join(SCRATCH, 'demo-running.png') });
+    if (process.env.JIC_SCREENSHOT_DIR) {
+      mkdirSync(process.env.JIC_SCREENSHOT_DIR, { recursive: true });
+      await page.screenshot({ path: join(process.env.JIC_SCREENSHOT_DIR, 'demo-running.png') });
+    }
+    assert.deepEqual(problems, []);
+  } finally {
+    await dispose();
+  }
+});
