@@ -42,6 +42,14 @@
 //! (longitude through `cos` of the larger absolute latitude of the two legs, which bounds
 //! `cos φ̄` from below; near a pole the longitude test is skipped). These are necessary
 //! conditions, so the answer equals [`plan_conflicts_all_pairs`], which the tests check.
+//!
+//! The proof needs the inputs [`validate_plan`] enforces, and both entry points check them
+//! first: longitudes in [−180°, 180°], so a leg's unwrapped end is within 360° of its start
+//! and its box, the grid columns and the wrapped difference of the exact test all describe the
+//! same place on the circle (a longitude such as 3e49°, whose ulp is ~4e33°, put a leg in one
+//! column for the boxes and at an unrelated longitude for the exact test, which then reported
+//! conflicts the sweep could not see); and |altitude| ≤ [`MAX_ABS_ALT_FT`], so altitude
+//! differences stay finite and the vertical box test and the exact vertical test agree.
 
 use crate::Error;
 use crate::track::ZERO_RELATIVE_SPEED_MPS;
@@ -117,6 +125,9 @@ pub struct PlanConflict {
     pub min_legs: (usize, usize),
 }
 
+/// The largest absolute waypoint altitude a plan may give, feet.
+pub const MAX_ABS_ALT_FT: f64 = 1e6;
+
 /// Checks a plan: two waypoints or more, finite values, latitude in [−90, 90], longitude in
 /// [−180, 180], |altitude| ≤ 1e6 ft, times strictly increasing, minima positive (≤ 1e7 m).
 ///
@@ -146,6 +157,22 @@ pub fn validate_plan(plan: &FlightPlan) -> Result<(), Error> {
             return fail(format!(
                 "waypoint {k}: latitude {} outside [-90, 90]",
                 w.lat_deg
+            ));
+        }
+        // Both bounds carry the pruning proof in the module docs: the legs' unwrapped
+        // longitude boxes and the exact test's wrapped difference agree only while a longitude
+        // is a few turns at most (at 3e49°, one ulp is ~4e33°), and altitude differences must
+        // stay finite for the vertical test.
+        if !(-180.0..=180.0).contains(&w.lon_deg) {
+            return fail(format!(
+                "waypoint {k}: longitude {} outside [-180, 180]",
+                w.lon_deg
+            ));
+        }
+        if !(w.alt_ft.abs() <= MAX_ABS_ALT_FT) {
+            return fail(format!(
+                "waypoint {k}: altitude {} ft beyond ±{MAX_ABS_ALT_FT} ft",
+                w.alt_ft
             ));
         }
         if k > 0 && w.time_s <= plan.waypoints[k - 1].time_s {

@@ -10,6 +10,7 @@ use jic_deconflict::conformance::{ConformanceTolerance, conformance};
 use jic_deconflict::plan::{
     FlightPlan, PlanConflict, PlanMinima, Waypoint, plan_conflicts, plan_conflicts_all_pairs,
 };
+use jic_deconflict::plans_geojson::parse_plans;
 use jic_deconflict::track::TrackState;
 use jic_deconflict::units::{EARTH_RADIUS_M, M_PER_FT, wrap_lon_deg};
 use jic_deconflict::volume::{Volume, plan_volume_crossings, track_volume_crossings};
@@ -400,4 +401,59 @@ fn conformance_detects_a_late_aircraft() {
         matches!(c, Ok(c) if c.time_exceeded && !c.lateral_exceeded && !c.vertical_exceeded && (c.time_s - 120.0).abs() < 1e-6 && c.lateral_m < 1e-6),
         "{c:?}"
     );
+}
+
+/// Regression (fuzz crash-49eaa1f0, minimised): a plan filed at longitude 3e49 was accepted.
+/// At that magnitude one ulp is ~4e33°, so the leg's unwrapped box and the reference's wrapped
+/// difference disagree about where it is: the reference "found" a conflict at lon 0.0 that the
+/// pruned probe could not. Out-of-range longitudes (and altitudes) must be rejected, and on
+/// what the parser accepts the probe must equal the reference.
+#[test]
+fn longitude_out_of_range_is_rejected_and_probe_equals_reference() {
+    let doc = r#"{"type":"FeatureCollection","features":[
+      {"type":"Feature","id":"B","properties":{"times":["2016-09-17T10:00:00Z","2016-09-17T10:09:00Z"],"rpz_nm":2},"geometry":{"type":"LineString","coordinates":[[38.0,35.2,20000],[36.0,35.0,20500]]}},
+      {"type":"Feature","id":"HUGE","properties":{"times":["2016-09-17T10:00:00Z","2016-09-17T10:09:00Z"]},"geometry":{"type":"LineString","coordinates":[[30000000000000000000000000000000000000000000000008.0,35.2,20000],[36.0,35.0,20500]]}},
+      {"type":"Feature","id":"WEST","properties":{"times":["2016-09-17T10:00:00Z","2016-09-17T10:09:00Z"]},"geometry":{"type":"LineString","coordinates":[[-180.5,35.2,20000],[36.0,35.0,20500]]}},
+      {"type":"Feature","id":"HIGH","properties":{"times":["2016-09-17T10:00:00Z","2016-09-17T10:09:00Z"]},"geometry":{"type":"LineString","coordinates":[[38.0,35.2,1e300],[36.0,35.0,-1e300]]}},
+      {"type":"Feature","id":"D","properties":{"times":["2016-09-17T10:00:00Z","2016-09-17T10:09:00Z"],"rpz_nm":2},"geometry":{"type":"LineString","coordinates":[[38.0,35.2,20000],[96.0,35.0,20500]]}}
+    ]}"#;
+    let parsed = parse_plans(doc).map_err(|e| e.to_string());
+    let Ok(parsed) = parsed else {
+        panic!("{parsed:?}")
+    };
+    let minima = PlanMinima::default();
+    let fast = plan_conflicts(&parsed.plans, &minima).map_err(|e| e.to_string());
+    let reference = plan_conflicts_all_pairs(&parsed.plans, &minima).map_err(|e| e.to_string());
+    assert_eq!(fast, reference);
+    let rejected: Vec<Option<&str>> = parsed.errors.iter().map(|e| e.id.as_deref()).collect();
+    assert_eq!(
+        rejected,
+        [Some("HUGE"), Some("WEST"), Some("HIGH")],
+        "{:?}",
+        parsed.errors
+    );
+    // B and D take off together from the same point: one conflict, at the start.
+    assert!(
+        matches!(fast.as_deref(), Ok([c]) if c.first_loss_s == c.min_time_s),
+        "{fast:?}"
+    );
+
+    // The library entry points check the same contract as the parser.
+    let huge = plan(
+        "HUGE",
+        vec![
+            wp(35.2, 3e49, 20_000.0, 0.0),
+            wp(35.0, 36.0, 20_500.0, 540.0),
+        ],
+    );
+    let near = plan(
+        "B",
+        vec![
+            wp(35.2, 38.0, 20_000.0, 0.0),
+            wp(35.0, 36.0, 20_500.0, 540.0),
+        ],
+    );
+    let plans = [near, huge];
+    assert!(plan_conflicts(&plans, &minima).is_err());
+    assert!(plan_conflicts_all_pairs(&plans, &minima).is_err());
 }
