@@ -85,7 +85,7 @@ struct Inner {
     clock: Arc<dyn Clock>,
     roster: Arc<RwLock<RosterCache>>,
     registry: KindRegistry,
-    policy: DisclosurePolicy,
+    policy: RwLock<Arc<DisclosurePolicy>>,
     writer: RwLock<Option<Writer>>,
     writer_thread: Mutex<Option<std::thread::JoinHandle<()>>>,
     events: broadcast::Sender<Arc<EventRecord>>,
@@ -155,7 +155,7 @@ impl AppState {
                 clock: options.clock,
                 roster: roster_cache,
                 registry: options.registry,
-                policy,
+                policy: RwLock::new(Arc::new(policy)),
                 writer: RwLock::new(Some(writer)),
                 writer_thread: Mutex::new(Some(thread)),
                 events,
@@ -175,6 +175,10 @@ impl AppState {
         if roster_now.members.is_empty() {
             state.genesis(dir).await?;
         }
+        state
+            .reload_policy()
+            .await
+            .map_err(|e| ServerError::Startup(format!("cannot load the disclosure policy: {e}")))?;
         let loader = state.clone();
         state
             .read(move |conn| Ok(loader.inner.tracker.load(conn)?))
@@ -274,9 +278,37 @@ impl AppState {
         &self.inner.registry
     }
 
-    /// The disclosure policy.
-    pub fn policy(&self) -> &DisclosurePolicy {
-        &self.inner.policy
+    /// The disclosure policy in force (a snapshot: an agreement entering into force swaps it).
+    pub fn policy(&self) -> Arc<DisclosurePolicy> {
+        self.inner
+            .policy
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Rebuilds the disclosure policy from the agreement in force (after an agreement
+    /// submission); with no agreement in force the defaults apply.
+    pub async fn reload_policy(&self) -> Result<(), ApiError> {
+        let state = self.clone();
+        let policy = self
+            .read(move |conn| {
+                let in_force = kinds::incidents::agreement_in_force(conn).ok();
+                Ok(match in_force {
+                    Some((_, agreement)) => DisclosurePolicy::from_agreement(
+                        state.registry(),
+                        &agreement.terms().disclosure,
+                    ),
+                    None => DisclosurePolicy::defaults(state.registry()),
+                })
+            })
+            .await?;
+        *self
+            .inner
+            .policy
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(policy);
+        Ok(())
     }
 
     /// The log's read side (tiles, proofs, checkpoints).

@@ -233,6 +233,12 @@ fn paths(hashes: &[Hash]) -> Vec<String> {
     hashes.iter().map(|h| to_base64(h)).collect()
 }
 
+/// An RFC 9162 inclusion proof.
+#[utoipa::path(get, path = "/api/v1/log/inclusion", tag = "log",
+    params(("index" = u64, Query, description = "leaf index"),
+           ("size" = u64, Query, description = "tree size")),
+    responses((status = 200, description = "`{leaf_index, tree_size, inclusion_path}`, base64 hashes"),
+              (status = 400, body = crate::problem::Problem), (status = 404, body = crate::problem::Problem)))]
 async fn inclusion(State(s): State<LogRoutesState>, Query(q): Query<InclusionQuery>) -> Response {
     let store = Arc::clone(&s.store);
     match blocking(move || store.inclusion_proof(q.index, q.size)).await {
@@ -252,6 +258,12 @@ struct ConsistencyQuery {
     to: u64,
 }
 
+/// An RFC 9162 consistency proof.
+#[utoipa::path(get, path = "/api/v1/log/consistency", tag = "log",
+    params(("from" = u64, Query, description = "older tree size"),
+           ("to" = u64, Query, description = "newer tree size")),
+    responses((status = 200, description = "`{tree_size_1, tree_size_2, consistency_path}`, base64 hashes"),
+              (status = 400, body = crate::problem::Problem), (status = 404, body = crate::problem::Problem)))]
 async fn consistency(
     State(s): State<LogRoutesState>,
     Query(q): Query<ConsistencyQuery>,
@@ -268,6 +280,9 @@ async fn consistency(
     }
 }
 
+/// The log's verifier key.
+#[utoipa::path(get, path = "/api/v1/log/key", tag = "log",
+    responses((status = 200, description = "the verifier key string and a newline", content_type = "text/plain")))]
 async fn key(State(s): State<LogRoutesState>) -> Response {
     (
         [(
@@ -279,6 +294,12 @@ async fn key(State(s): State<LogRoutesState>) -> Response {
         .into_response()
 }
 
+/// A witness hands back its cosignature of a published checkpoint.
+#[utoipa::path(post, path = "/api/v1/log/cosignatures", tag = "log",
+    request_body(content = String, content_type = "text/plain",
+        description = "the checkpoint note plus the witness's cosignature line(s)"),
+    responses((status = 200, description = "`{stored: n}`"),
+              (status = 400, body = crate::problem::Problem), (status = 403, body = crate::problem::Problem), (status = 404, body = crate::problem::Problem)))]
 async fn cosignatures(State(s): State<LogRoutesState>, body: Bytes) -> Response {
     // Check the log's own signature first: the note must be a checkpoint we published.
     let (text, signatures) = match Note::parse_unverified(&body) {

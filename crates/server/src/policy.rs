@@ -1,13 +1,23 @@
 //! Need-to-know: which submission kinds are restricted and who may read their plaintext.
 //!
-//! Defaults: every kind whose handler says so (flight plans; later strike areas, site and
-//! movement coordinates, sealed-site checks) is restricted; its plaintext is readable by the
-//! submitter and by the roles listed here (for flight plans: the JIC duty officer). The
-//! agreement's disclosure section can add restricted kinds and readers; it cannot make a kind
-//! public that the server restricts by default.
+//! Defaults: every kind whose handler says so (flight plans, strike notices, site and movement
+//! coordinates, sealed-site checks) is restricted; its plaintext is readable by the submitter
+//! and, for air operations, by the JIC duty officer (who deconflicts them).
+//!
+//! The agreement in force decides the rest ([`DisclosurePolicy::from_agreement`]): its
+//! `[disclosure]` section names restricted kinds in its own vocabulary (`flight_plan`,
+//! `strike_notice`, `humanitarian_site`, `humanitarian_movement`, `sealed_site_check`) with the
+//! roles entitled to their plaintext. Each maps onto the server kinds that carry that payload
+//! ([`AGREEMENT_KINDS`]); agreement roles map onto roster roles (`sponsor` → party cell,
+//! `monitor`, `humanitarian`, `witness`; `belligerent` has no roster role and grants nothing).
+//! Where the agreement says nothing about a kind, the defaults apply. The agreement can add
+//! restricted kinds and readers; it cannot make a kind public that the server restricts by
+//! default — a floor, so a mis-drafted agreement never puts coordinates into the log in the
+//! clear.
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use jic_agreement::{Disclosure, Role as AgreementRole, SubmissionKind};
 use jic_store::roster::Role;
 
 use crate::auth::Principal;
@@ -35,6 +45,39 @@ impl DisclosurePolicy {
         policy
     }
 
+    /// The defaults for `registry` with the agreement's disclosure section applied on top: a
+    /// server kind carrying an agreement kind that the agreement restricts is restricted, and
+    /// a role may read it when the agreement lets that role read every restricted agreement
+    /// kind it carries (e.g. `humanitarian.amend` carries a site or a movement).
+    pub fn from_agreement(registry: &KindRegistry, disclosure: &Disclosure) -> Self {
+        let mut policy = Self::defaults(registry);
+        for handler in registry.kinds() {
+            let kind = handler.kind();
+            let carried: Vec<SubmissionKind> = AGREEMENT_KINDS
+                .iter()
+                .filter(|(_, server)| server.contains(&kind))
+                .map(|(a, _)| *a)
+                .filter(|a| disclosure.is_restricted(*a))
+                .collect();
+            if carried.is_empty() {
+                continue;
+            }
+            policy.restrict(kind);
+            for role in Role::ALL {
+                let Some(as_agreement) = agreement_role(role) else {
+                    continue;
+                };
+                if carried
+                    .iter()
+                    .all(|a| disclosure.may_read(*a, as_agreement))
+                {
+                    policy.add_reader(kind, role);
+                }
+            }
+        }
+        policy
+    }
+
     /// Restricts a kind (agreement policy).
     pub fn restrict(&mut self, kind: &str) {
         self.restricted.insert(kind.to_owned());
@@ -46,6 +89,14 @@ impl DisclosurePolicy {
             .entry(kind.to_owned())
             .or_default()
             .insert(role);
+    }
+
+    /// The roles entitled to read a restricted kind's plaintext besides its submitter.
+    pub fn readers(&self, kind: &str) -> Vec<Role> {
+        self.readers
+            .get(kind)
+            .map(|r| r.iter().copied().collect())
+            .unwrap_or_default()
     }
 
     /// Whether the kind must be submitted as a commitment.
@@ -61,5 +112,42 @@ impl DisclosurePolicy {
         self.readers
             .get(kind)
             .is_some_and(|roles| roles.contains(&reader.role))
+    }
+}
+
+/// Each agreement submission kind and the server kinds whose payload carries it.
+pub const AGREEMENT_KINDS: &[(SubmissionKind, &[&str])] = &[
+    (
+        SubmissionKind::FlightPlan,
+        &[
+            "air_operation.file",
+            "air_operation.amend",
+            "air_operation.cancel",
+        ],
+    ),
+    (SubmissionKind::StrikeNotice, &["strike.notice"]),
+    (
+        SubmissionKind::HumanitarianSite,
+        &["humanitarian.site", "humanitarian.amend"],
+    ),
+    (
+        SubmissionKind::HumanitarianMovement,
+        &["humanitarian.movement", "humanitarian.amend"],
+    ),
+    (
+        SubmissionKind::SealedSiteCheck,
+        &["humanitarian.sealed_check"],
+    ),
+];
+
+/// The agreement role a roster role answers to; the duty officer is the JIC's own staff, not
+/// a signatory role, so the agreement cannot name it.
+fn agreement_role(role: Role) -> Option<AgreementRole> {
+    match role {
+        Role::Party => Some(AgreementRole::Sponsor),
+        Role::Monitor => Some(AgreementRole::Monitor),
+        Role::Humanitarian => Some(AgreementRole::Humanitarian),
+        Role::Witness => Some(AgreementRole::Witness),
+        Role::DutyOfficer => None,
     }
 }

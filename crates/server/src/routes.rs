@@ -521,9 +521,14 @@ async fn submit_bytes(
         .map_err(|e| ApiError::BadRequest(format!("malformed JSON: {e}")))?;
     let (accepted, handler) = verify(state, &value, kind_filter, None)?;
     let roster_change = accepted.kind.starts_with("roster.");
+    // A countersignature may bring a new agreement, and with it a new disclosure policy, into force.
+    let agreement_change = accepted.kind.starts_with("agreement.");
     let receipt = state.writer()?.submit(accepted, handler).await?;
     if roster_change {
         state.reload_roster().await?;
+    }
+    if agreement_change {
+        state.reload_policy().await?;
     }
     Ok(receipt)
 }
@@ -1010,7 +1015,13 @@ pub async fn post_countersignature(
           post_alert_ack, current_agreement, agreement_versions, agreement_version,
           post_agreement_version, post_countersignature, crate::events::events,
           crate::protect_routes::list_notifications, crate::protect_routes::get_strike_notice,
-          crate::protect_routes::implementation_status),
+          crate::protect_routes::implementation_status,
+          crate::kinds::incidents::list_incidents, crate::kinds::incidents::get_incident,
+          crate::kinds::incidents::export_incidents, crate::kinds::incidents::get_phase,
+          crate::kinds::incidents::daily_report, crate::kinds::incidents::get_evidence,
+          crate::kinds::incidents::put_evidence, crate::log_routes::inclusion,
+          crate::log_routes::consistency, crate::log_routes::key,
+          crate::log_routes::cosignatures),
     components(schemas(Problem, Receipt, SubmissionWire, TrackBatchWire, SubmissionView,
         AirOperationView, AlertView, AckView, TrackView, AgreementView, MemberView, KindView,
         ProposalWire, crate::kinds::agreement::ProposeAgreement,

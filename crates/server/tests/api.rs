@@ -44,12 +44,16 @@ async fn start() -> TestServer {
 }
 
 async fn start_with(config: ServerConfig) -> TestServer {
+    start_with_package(config, package()).await
+}
+
+async fn start_with_package(config: ServerConfig, agreement: PathBuf) -> TestServer {
     let dir = tempfile::tempdir().unwrap();
     let data = DataDir::new(dir.path().join("data"));
     let report = deployment::init(
         &data,
         &InitOptions {
-            agreement: package(),
+            agreement,
             extra_members: vec![],
             origin: "jic.test/syria-2016".to_owned(),
             config,
@@ -271,13 +275,18 @@ async fn a_party_files_an_air_operation_and_reads_it_back_with_need_to_know() {
     assert_eq!(receipt["kind"], "air_operation.file");
     assert_eq!(receipt["result"]["conflicts"], json!([]));
 
-    // The filer sees its plan in full; the duty officer too (agreement default policy).
+    // The filer sees its plan in full; the duty officer too (server default), and monitors
+    // (the package's `[disclosure]` section: flight_plan readers = ["monitor"]).
     let (_, mine) = s.get("/api/v1/air-operations", Some("us")).await;
     assert_eq!(mine[0]["plan"]["callsign"], "VIPER11");
     let (_, jic) = s.get("/api/v1/air-operations/US-1", Some("jic")).await;
     assert_eq!(jic["plan"]["waypoints"].as_array().unwrap().len(), 4);
-    // Another party, a monitor, a humanitarian organisation: nothing.
-    for other in ["russia", "jic_monitors", "un_ocha", "un_envoy"] {
+    let (_, monitors) = s
+        .get("/api/v1/air-operations/US-1", Some("jic_monitors"))
+        .await;
+    assert_eq!(monitors["plan"]["callsign"], "VIPER11");
+    // Another party, a humanitarian organisation, the envoy: nothing.
+    for other in ["russia", "un_ocha", "un_envoy"] {
         let (_, list) = s.get("/api/v1/air-operations", Some(other)).await;
         assert_eq!(list, json!([]), "{other}");
         let (status, _) = s.get("/api/v1/air-operations/US-1", Some(other)).await;
@@ -896,6 +905,256 @@ async fn the_openapi_document_is_stable() {
     assert_eq!(status, StatusCode::OK);
     assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
     insta::assert_json_snapshot!("openapi", doc);
+    s.stop().await;
+}
+
+/// Every `.route("/api/v1/…", get(…).post(…))` in the server's sources, as (method, path).
+/// Read from the sources rather than listed by hand, so a route added anywhere is checked.
+fn served_api_routes() -> std::collections::BTreeSet<(String, String)> {
+    fn walk(dir: &std::path::Path, out: &mut Vec<String>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(std::fs::read_to_string(&path).unwrap());
+            }
+        }
+    }
+    let mut sources = Vec::new();
+    walk(
+        &PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src"),
+        &mut sources,
+    );
+    let mut routes = std::collections::BTreeSet::new();
+    for text in &sources {
+        for (start, _) in text.match_indices(".route(") {
+            // The call's arguments: up to the parenthesis that closes `.route(`.
+            let rest = &text[start + ".route(".len()..];
+            let mut depth = 1;
+            let end = rest
+                .char_indices()
+                .find(|&(_, c)| {
+                    depth += match c {
+                        '(' => 1,
+                        ')' => -1,
+                        _ => 0,
+                    };
+                    depth == 0
+                })
+                .unwrap()
+                .0;
+            let call = &rest[..end];
+            let path = call.split('"').nth(1).unwrap();
+            if !path.starts_with("/api/v1/") {
+                continue;
+            }
+            let handlers = &call[call.find(',').unwrap()..];
+            let mut found = false;
+            for method in ["get", "post", "put", "delete", "patch"] {
+                let call_of = |s: &str| {
+                    s.match_indices(&format!("{method}(")).any(|(i, _)| {
+                        i == 0
+                            || !s.as_bytes()[i - 1].is_ascii_alphanumeric()
+                                && s.as_bytes()[i - 1] != b'_'
+                    })
+                };
+                if call_of(handlers) {
+                    routes.insert((method.to_owned(), path.to_owned()));
+                    found = true;
+                }
+            }
+            assert!(found, "no method found in .route({call})");
+        }
+    }
+    routes
+}
+
+#[tokio::test]
+async fn every_served_api_route_is_in_the_openapi_document_and_every_documented_one_is_served() {
+    let served = served_api_routes();
+    // The parser must see the routes of every router (a canary per source file).
+    for known in [
+        ("get", "/api/v1/health"),
+        ("post", "/api/v1/agreement/versions"),
+        ("get", "/api/v1/agreement/versions"),
+        ("put", "/api/v1/evidence/{sha256}"),
+        ("get", "/api/v1/incidents"),
+        ("get", "/api/v1/log/inclusion"),
+        ("post", "/api/v1/log/cosignatures"),
+        ("get", "/api/v1/notifications"),
+    ] {
+        assert!(
+            served.contains(&(known.0.to_owned(), known.1.to_owned())),
+            "{known:?} not found in the sources: {served:?}"
+        );
+    }
+    let s = start().await;
+    let (_, doc) = s.get("/api/v1/openapi.json", None).await;
+    let mut documented = std::collections::BTreeSet::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            if ["get", "post", "put", "delete", "patch"].contains(&method.as_str()) {
+                documented.insert((method.clone(), path.clone()));
+            }
+        }
+    }
+    let undocumented: Vec<_> = served.difference(&documented).collect();
+    assert!(
+        undocumented.is_empty(),
+        "served but missing from the OpenAPI document: {undocumented:?}"
+    );
+    let unserved: Vec<_> = documented.difference(&served).collect();
+    assert!(
+        unserved.is_empty(),
+        "documented but not routed: {unserved:?}"
+    );
+    // And the live router answers each one with its handler, not the fallbacks.
+    for (method, path) in &documented {
+        let concrete = path
+            .replace("{leaf}", "0")
+            .replace("{sha256}", &"0".repeat(64))
+            .replace("{date}", "2016-09-12")
+            .replace(['{', '}'], "");
+        let r = s
+            .http
+            .request(
+                method.to_uppercase().parse().unwrap(),
+                format!("{}{concrete}", s.base),
+            )
+            .bearer_auth(s.token("jic"))
+            .send()
+            .await
+            .unwrap();
+        let status = r.status();
+        // Only a 404's body is read: `/api/v1/events` is an endless event stream.
+        let body: Value = if status == StatusCode::NOT_FOUND {
+            r.json().await.unwrap_or(Value::Null)
+        } else {
+            Value::Null
+        };
+        assert_ne!(status, StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
+        assert!(
+            !(status == StatusCode::NOT_FOUND && body["detail"] == "no such resource"),
+            "{method} {path} fell through to the fallback"
+        );
+    }
+    s.stop().await;
+}
+
+/// Copies an agreement package, rewriting its `agreement.toml` with `edit`.
+fn edited_package(into: &std::path::Path, edit: impl Fn(String) -> String) -> PathBuf {
+    fn copy(from: &std::path::Path, to: &std::path::Path) {
+        std::fs::create_dir_all(to).unwrap();
+        for entry in std::fs::read_dir(from).unwrap() {
+            let entry = entry.unwrap();
+            let target = to.join(entry.file_name());
+            if entry.path().is_dir() {
+                copy(&entry.path(), &target);
+            } else {
+                std::fs::copy(entry.path(), target).unwrap();
+            }
+        }
+    }
+    let pkg = into.join("agreement");
+    copy(&package(), &pkg);
+    let terms = pkg.join("agreement.toml");
+    let text = std::fs::read_to_string(&terms).unwrap();
+    let edited = edit(text.clone());
+    assert_ne!(edited, text, "the edit changed nothing");
+    std::fs::write(&terms, edited).unwrap();
+    pkg
+}
+
+#[tokio::test]
+async fn the_agreement_decides_who_reads_restricted_plaintext() {
+    use jic_store::roster::Role;
+    // Flight plans: monitors and (unlike any default) humanitarian organisations; strike
+    // notices: monitors only (the package also names sponsors).
+    let tmp = tempfile::tempdir().unwrap();
+    let pkg = edited_package(tmp.path(), |t| {
+        t.replace(
+            "kind = \"flight_plan\"\nreaders = [\"monitor\"]",
+            "kind = \"flight_plan\"\nreaders = [\"monitor\", \"humanitarian\"]",
+        )
+        .replace(
+            "kind = \"strike_notice\"\nreaders = [\"sponsor\", \"monitor\"]",
+            "kind = \"strike_notice\"\nreaders = [\"monitor\"]",
+        )
+    });
+    let s = start_with_package(ServerConfig::default(), pkg).await;
+    let policy = s.state.policy();
+    assert_eq!(
+        policy.readers("air_operation.file"),
+        vec![Role::DutyOfficer, Role::Humanitarian, Role::Monitor]
+    );
+    assert_eq!(policy.readers("strike.notice"), vec![Role::Monitor]);
+    assert!(policy.is_restricted("strike.notice"));
+
+    // A kind the agreement restricts goes into the log as a commitment only.
+    let (status, ct, body) = s
+        .post(
+            "/api/v1/air-operations",
+            s.body(
+                "us",
+                "air_operation.file",
+                1,
+                plan("US-1", "VIPER11", false, 25_000.0),
+                false,
+            ),
+        )
+        .await;
+    assert_problem(
+        status,
+        &ct,
+        &body,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "in the clear",
+    );
+    let (status, _, receipt) = s
+        .post(
+            "/api/v1/air-operations",
+            s.body(
+                "us",
+                "air_operation.file",
+                1,
+                plan("US-1", "VIPER11", false, 25_000.0),
+                true,
+            ),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{receipt}");
+    let leaf = receipt["leaf_index"].as_u64().unwrap();
+
+    // Entitled by the agreement: plaintext and salt by leaf index.
+    for reader in ["jic_monitors", "un_ocha"] {
+        let (status, view) = s
+            .get(&format!("/api/v1/submissions/{leaf}"), Some(reader))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{reader}");
+        assert_eq!(view["payload"]["callsign"], "VIPER11", "{reader}");
+        assert!(view["salt"].is_string(), "{reader}");
+        assert!(view["envelope"]["payload_commitment"].is_string());
+        assert!(view["envelope"].get("payload").is_none(), "{view}");
+    }
+    // Another party: the signed envelope with its commitment, no plaintext, and the plan
+    // itself is a 404 problem.
+    let (_, view) = s
+        .get(&format!("/api/v1/submissions/{leaf}"), Some("russia"))
+        .await;
+    assert_eq!(view["payload"], Value::Null);
+    assert_eq!(view["salt"], Value::Null);
+    let r = s
+        .http
+        .get(format!("{}/api/v1/air-operations/US-1", s.base))
+        .bearer_auth(s.token("russia"))
+        .send()
+        .await
+        .unwrap();
+    let status = r.status();
+    let ct = r.headers()["content-type"].to_str().unwrap().to_owned();
+    let body: Value = r.json().await.unwrap();
+    assert_problem(status, &ct, &body, StatusCode::NOT_FOUND, "another party");
     s.stop().await;
 }
 

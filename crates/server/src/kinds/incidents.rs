@@ -971,6 +971,16 @@ fn check_hash(sha256: &str) -> Result<(), ApiError> {
     }
 }
 
+/// Stores an evidence file under its SHA-256 (content-addressed, write-once).
+#[utoipa::path(put, path = "/api/v1/evidence/{sha256}", tag = "incidents",
+    params(("sha256" = String, Path, description = "the file's SHA-256, 64 lower-case hex digits")),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream",
+        description = "the file; its Content-Type is kept as the media type"),
+    responses((status = 201, description = "stored"), (status = 200, description = "already stored"),
+              (status = 400, body = crate::problem::Problem), (status = 401, body = crate::problem::Problem),
+              (status = 403, body = crate::problem::Problem), (status = 413, body = crate::problem::Problem),
+              (status = 422, body = crate::problem::Problem, description = "the body does not hash to the path")),
+    security(("bearer" = [])))]
 async fn put_evidence(
     State(state): State<AppState>,
     Reader(reader): Reader,
@@ -1044,6 +1054,12 @@ async fn put_evidence(
     Ok((status, Json(json!({"sha256": sha256, "stored": true}))).into_response())
 }
 
+/// Returns an evidence file with its stored media type.
+#[utoipa::path(get, path = "/api/v1/evidence/{sha256}", tag = "incidents",
+    params(("sha256" = String, Path, description = "the file's SHA-256, 64 lower-case hex digits")),
+    responses((status = 200, description = "the file", content_type = "application/octet-stream"),
+              (status = 400, body = crate::problem::Problem), (status = 401, body = crate::problem::Problem), (status = 404, body = crate::problem::Problem)),
+    security(("bearer" = [])))]
 async fn get_evidence(
     State(state): State<AppState>,
     Reader(_reader): Reader,
@@ -1089,6 +1105,12 @@ fn parse_as_of(state: &AppState, q: &AsOf) -> Result<Timestamp, ApiError> {
     }
 }
 
+/// The agreement phase and compliance clock at `as_of` (default: now).
+#[utoipa::path(get, path = "/api/v1/phase", tag = "incidents",
+    params(("as_of" = Option<String>, Query, description = "RFC 3339 instant; default now")),
+    responses((status = 200, description = "phase, calm days and transitions"),
+              (status = 400, body = crate::problem::Problem), (status = 401, body = crate::problem::Problem)),
+    security(("bearer" = [])))]
 async fn get_phase(
     State(state): State<AppState>,
     Reader(_reader): Reader,
@@ -1121,6 +1143,12 @@ fn incident_rows(conn: &Connection, as_of: Timestamp) -> Result<IncidentRows, Ap
     Ok((agreement, rows, clock))
 }
 
+/// Every incident known at `as_of` (default: now) with its status and classification.
+#[utoipa::path(get, path = "/api/v1/incidents", tag = "incidents",
+    params(("as_of" = Option<String>, Query, description = "RFC 3339 instant; default now")),
+    responses((status = 200, description = "incident summaries"),
+              (status = 400, body = crate::problem::Problem), (status = 401, body = crate::problem::Problem)),
+    security(("bearer" = [])))]
 async fn list_incidents(
     State(state): State<AppState>,
     Reader(_reader): Reader,
@@ -1153,6 +1181,12 @@ async fn list_incidents(
     Ok(Json(Value::Array(list)))
 }
 
+/// One incident's dossier: versions, counter-claims, reviews, classification.
+#[utoipa::path(get, path = "/api/v1/incidents/{id}", tag = "incidents",
+    params(("id" = String, Path, description = "the incident id")),
+    responses((status = 200, description = "the dossier"),
+              (status = 401, body = crate::problem::Problem), (status = 404, body = crate::problem::Problem)),
+    security(("bearer" = [])))]
 async fn get_incident(
     State(state): State<AppState>,
     Reader(_reader): Reader,
@@ -1177,6 +1211,12 @@ struct ExportQuery {
     format: Option<String>,
 }
 
+/// The incidents as GeoJSON (default) or CSV.
+#[utoipa::path(get, path = "/api/v1/incidents/export", tag = "incidents",
+    params(("format" = Option<String>, Query, description = "`geojson` (default) or `csv`")),
+    responses((status = 200, description = "the export", content_type = "application/geo+json"),
+              (status = 400, body = crate::problem::Problem), (status = 401, body = crate::problem::Problem)),
+    security(("bearer" = [])))]
 async fn export_incidents(
     State(state): State<AppState>,
     Reader(_reader): Reader,
@@ -1364,6 +1404,12 @@ pub fn build_report(
     .map_err(|e| ApiError::BadRequest(e.to_string()))
 }
 
+/// The daily report for a civil date, as JSON or (with `Accept: text/html`) HTML.
+#[utoipa::path(get, path = "/api/v1/reports/daily/{date}", tag = "incidents",
+    params(("date" = String, Path, description = "YYYY-MM-DD")),
+    responses((status = 200, description = "the report (JSON, or HTML on Accept: text/html)"),
+              (status = 400, body = crate::problem::Problem), (status = 401, body = crate::problem::Problem)),
+    security(("bearer" = [])))]
 async fn daily_report(
     State(state): State<AppState>,
     Reader(reader): Reader,
