@@ -151,3 +151,61 @@ fn agreement_role(role: Role) -> Option<AgreementRole> {
         Role::DutyOfficer => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use jic_agreement::{Disclosure, RestrictedKind, Role as AgreementRole, SubmissionKind};
+    use jic_store::roster::Role;
+
+    use super::DisclosurePolicy;
+    use crate::kinds::default_registry;
+
+    fn with(restricted: Vec<(SubmissionKind, Vec<AgreementRole>)>) -> DisclosurePolicy {
+        let disclosure = Disclosure {
+            restricted: restricted
+                .into_iter()
+                .map(|(kind, readers)| RestrictedKind { kind, readers })
+                .collect(),
+        };
+        DisclosurePolicy::from_agreement(&default_registry(), &disclosure)
+    }
+
+    #[test]
+    fn agreement_readers_map_onto_roster_roles_over_the_defaults() {
+        let p = with(vec![
+            (
+                SubmissionKind::StrikeNotice,
+                vec![AgreementRole::Sponsor, AgreementRole::Belligerent],
+            ),
+            (
+                SubmissionKind::HumanitarianSite,
+                vec![AgreementRole::Monitor],
+            ),
+            (
+                SubmissionKind::HumanitarianMovement,
+                vec![AgreementRole::Monitor, AgreementRole::Witness],
+            ),
+        ]);
+        // Sponsors are the party cells; belligerents have no roster role.
+        assert_eq!(p.readers("strike.notice"), vec![Role::Party]);
+        // An amendment carries a site or a movement: only readers of both.
+        assert_eq!(p.readers("humanitarian.amend"), vec![Role::Monitor]);
+        assert_eq!(
+            p.readers("humanitarian.movement"),
+            vec![Role::Monitor, Role::Witness]
+        );
+        // Kinds the agreement says nothing about keep the defaults.
+        assert_eq!(p.readers("air_operation.file"), vec![Role::DutyOfficer]);
+        assert!(p.is_restricted("air_operation.file"));
+    }
+
+    #[test]
+    fn an_agreement_restricting_nothing_cannot_make_default_restricted_kinds_public() {
+        let p = with(vec![]);
+        assert_eq!(p, DisclosurePolicy::defaults(&default_registry()));
+        for kind in ["air_operation.file", "strike.notice", "humanitarian.site"] {
+            assert!(p.is_restricted(kind), "{kind}");
+        }
+        assert!(!p.is_restricted("alert.ack"));
+    }
+}
