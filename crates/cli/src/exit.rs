@@ -13,12 +13,6 @@ pub(crate) const CHECK_FAILED: u8 = 1;
 pub(crate) const BAD_INPUT: u8 = 2;
 /// A file, directory, database or server could not be reached, read or written.
 pub(crate) const IO_FAILED: u8 = 3;
-/// The subcommand exists but its capability has not been built yet.
-#[allow(
-    dead_code,
-    reason = "documented exit code, kept for capabilities still to come"
-)]
-pub(crate) const NOT_AVAILABLE: u8 = 69;
 /// A bug in jic: please report it with the message printed above.
 pub(crate) const INTERNAL: u8 = 70;
 
@@ -28,7 +22,6 @@ Exit codes:
   1   a check failed (invalid agreement, failed verification, rejected submission, ...)
   2   the command line or an input file could not be understood
   3   a file, directory, database or server could not be reached, read or written
-  69  this subcommand is not available yet
   70  internal error (a bug in jic; please report it)";
 
 /// A failure that carries the exit code it should end the process with.
@@ -52,15 +45,6 @@ pub(crate) fn fail(code: u8, message: impl Into<String>) -> anyhow::Error {
         code,
         message: message.into(),
     })
-}
-
-/// A subcommand whose capability is still being built.
-#[allow(dead_code, reason = "kept for capabilities still to come")]
-pub(crate) fn not_available(what: &str) -> anyhow::Result<ExitCode> {
-    Err(fail(
-        NOT_AVAILABLE,
-        format!("`jic {what}` is not yet available in this build"),
-    ))
 }
 
 /// Prints an error chain to stderr and picks the exit code.
