@@ -18,21 +18,24 @@ use crate::index::{IndexedSite, SiteIndex};
 use crate::notification::{
     AckPolicy, Escalation, EscalationLevel, Notification, Subject, escalations_due,
 };
+use crate::phase::PhaseInForce;
 use crate::review::{Review, ReviewDecision, ReviewStatus, StopAlert};
 use crate::sealed::{
     CheckRecord, ProbeDecision, ProbePolicy, SealedAnswer, is_near_miss, probing_decision,
 };
 use crate::site::DisclosureMode;
 use crate::strike::{
-    AirOperation, Assessment, StrikeContext, StrikeNotice, StrikeParams, StrikeVerdict, evaluate,
+    AirOperation, Assessment, StrikeContext, StrikeNotice, StrikeParams, StrikeVerdict,
+    evaluate_in_phase,
 };
 use crate::suspension::{Function, Suspension};
 
 /// One accepted submission (or logged phase change), as the journal needs it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Entry {
-    /// The phase in force changed (a logged decision of the phase clock).
-    Phase(Option<String>),
+    /// The phase in force changed (from the phase clock, with its reason; strike notices are
+    /// judged under the latest one).
+    Phase(PhaseInForce),
     /// A new notification (site or movement) by its notifier.
     Notify(Subject),
     /// An amendment.
@@ -249,7 +252,7 @@ impl Default for JournalParams {
 pub struct Journal {
     agreement: Agreement,
     params: JournalParams,
-    phase: Option<String>,
+    phase: PhaseInForce,
     notifications: BTreeMap<String, Notification>,
     sites: Option<SiteIndex>,
     air_operations: BTreeMap<String, AirOperation>,
@@ -266,7 +269,7 @@ impl Journal {
         Self {
             agreement,
             params,
-            phase: None,
+            phase: PhaseInForce::given(None),
             notifications: BTreeMap::new(),
             sites: None,
             air_operations: BTreeMap::new(),
@@ -369,7 +372,7 @@ impl Journal {
         let policy = self.ack_policy();
         match entry {
             Entry::Phase(phase) => {
-                if let Some(p) = &phase
+                if let Some(p) = &phase.phase
                     && self.agreement.phase(p).is_none()
                 {
                     return Err(Error::Unknown {
@@ -621,16 +624,17 @@ impl Journal {
         let Some(sites) = self.sites.as_ref() else {
             return Err(Error::State("site index unavailable".to_owned()));
         };
-        let assessment = evaluate(
+        let assessment = evaluate_in_phase(
             &notice,
             &StrikeContext {
                 agreement: &self.agreement,
-                phase: self.phase.as_deref(),
+                phase: self.phase.phase.as_deref(),
                 sites,
                 notifications: &notifications,
                 air_operations: &air_operations,
                 params: self.params.strike,
             },
+            &self.phase,
         )?;
         let counterparts: Vec<String> = self
             .agreement

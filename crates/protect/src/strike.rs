@@ -4,6 +4,8 @@
 //!
 //! # Checks, in order
 //! 1. **The group is designated** (`jic.designated_group`).
+//! 1. (With [`evaluate_in_phase`]) **the phase in force** at the window start and why
+//!    (`jic.phase`, for the record).
 //! 2. **The agreement's rules** ([`jic_agreement::Agreement::evaluate`]) for an `airstrike` by
 //!    the filer on the group at the strike area, at the window start, in the phase in force:
 //!    `prohibited` → conflict citing the deciding rules and the zones through which they
@@ -43,6 +45,7 @@ use serde::Serialize;
 use crate::Error;
 use crate::index::SiteIndex;
 use crate::notification::{Acknowledgment, Notification, Subject};
+use crate::phase::{PendingPhase, PhaseInForce};
 use crate::sealed::{SealedAnswer, is_near_miss};
 use crate::site::DisclosureMode;
 
@@ -365,6 +368,19 @@ pub enum FindingDetail {
         /// Open deconfliction conflicts.
         open_conflicts: Vec<String>,
     },
+    /// The phase the notice is judged under, and why (see [`evaluate_in_phase`]).
+    Phase {
+        /// The phase in force at the window start (`None` before any phase).
+        phase: Option<String>,
+        /// When it started, when known.
+        since: Option<Timestamp>,
+        /// Who decided: `phase_clock`, `schedule` or `given`.
+        source: &'static str,
+        /// Why this phase.
+        reason: String,
+        /// Phases still waiting for calm days.
+        pending: Vec<PendingPhase>,
+    },
     /// Distance between the strike area and the filer's own air operation.
     LocationConsistency {
         /// The air operation.
@@ -424,6 +440,10 @@ struct Procedure {
     text: &'static str,
 }
 
+const PHASE: Procedure = Procedure {
+    id: "jic.phase",
+    text: "A notified strike is judged under the phase in force at the start of its window, as the phase clock computes it from the log (calm days and transitions).",
+};
 const DESIGNATED_GROUP: Procedure = Procedure {
     id: "jic.designated_group",
     text: "A strike may be notified only against a group the agreement designates.",
@@ -516,6 +536,49 @@ fn round_up(distance_m: f64, precision_m: f64) -> f64 {
     } else {
         distance_m.ceil()
     }
+}
+
+/// Checks a strike notice under `phase` (what the phase clock says is in force at the window
+/// start, and why): [`evaluate`] with `ctx.phase` set from it, plus a `jic.phase` finding
+/// (severity info) after the designation check, naming the phase, since when, why, and the
+/// phases still waiting for calm days. This is how a notice filed before the seven calm days
+/// of the JIC phase are reached is judged under the phase actually in force, and says so.
+///
+/// # Errors
+/// As [`evaluate`].
+pub fn evaluate_in_phase(
+    notice: &StrikeNotice,
+    ctx: &StrikeContext<'_>,
+    phase: &PhaseInForce,
+) -> Result<Assessment, Error> {
+    let mut assessment = evaluate(
+        notice,
+        &StrikeContext {
+            phase: phase.phase.as_deref(),
+            ..*ctx
+        },
+    )?;
+    let at = assessment
+        .findings
+        .iter()
+        .take_while(|f| matches!(f.detail, FindingDetail::GroupNotDesignated { .. }))
+        .count();
+    assessment.findings.insert(
+        at,
+        procedure(
+            &PHASE,
+            Severity::Info,
+            phase.explain(),
+            FindingDetail::Phase {
+                phase: phase.phase.clone(),
+                since: phase.since,
+                source: phase.source.as_str(),
+                reason: phase.reason.clone(),
+                pending: phase.pending.clone(),
+            },
+        ),
+    );
+    Ok(assessment)
 }
 
 /// Checks a strike notice. See the module documentation for the checks and the verdict.

@@ -43,7 +43,9 @@ fn run(journal: &mut Journal, log: &[LogEntry]) -> Vec<Decision> {
     let mut out = Vec::new();
     for (at, kind, party, payload) in log {
         let entry = match *kind {
-            "phase" => Entry::Phase(payload.as_str().map(str::to_owned)),
+            "phase" => Entry::Phase(jic_protect::phase::PhaseInForce::given(
+                payload.as_str().map(str::to_owned),
+            )),
             "tick" => {
                 out.extend(journal.tick(t(at)));
                 continue;

@@ -45,12 +45,16 @@ fn t(s: &str) -> Timestamp {
 }
 
 async fn start(at: &str) -> Server {
+    start_with(at, package()).await
+}
+
+async fn start_with(at: &str, agreement: PathBuf) -> Server {
     let dir = tempfile::tempdir().unwrap();
     let data = DataDir::new(dir.path().join("data"));
     let report = deployment::init(
         &data,
         &InitOptions {
-            agreement: package(),
+            agreement,
             extra_members: vec![],
             origin: "jic.test/protect".to_owned(),
             config: ServerConfig::default(),
@@ -673,5 +677,173 @@ async fn overdue_receipts_escalate_at_the_deadline_and_the_second_threshold() {
         raised,
         "the ticker did not escalate within 10 s of real time"
     );
+    s.stop().await;
+}
+
+/// The 2016 package with the ISIL-held ring around Deir ez-Zor agreed (so a strike there is
+/// decided by the phase's rules) and a calm day allowing no verified violation.
+fn package_with_agreed_ring(dir: &std::path::Path) -> PathBuf {
+    let out = dir.join("agreement");
+    std::fs::create_dir_all(&out).unwrap();
+    for file in ["agreement.toml", "zones.geojson"] {
+        let mut text = std::fs::read_to_string(package().join(file)).unwrap();
+        if file == "agreement.toml" {
+            let ring = text.find("id = \"deir_ez_zor_isil_ring\"").unwrap();
+            let status = ring + text[ring..].find("status = \"proposed\"").unwrap();
+            text.replace_range(
+                status..status + "status = \"proposed\"".len(),
+                "status = \"agreed\"",
+            );
+            text = text.replace("max_verified_violations = 3", "max_verified_violations = 0");
+        }
+        std::fs::write(out.join(file), text).unwrap();
+    }
+    out
+}
+
+/// The `jic.phase` finding of a strike receipt: (phase, source, message).
+fn phase_finding(receipt: &Value) -> (String, String, String) {
+    let f = receipt["result"]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "jic.phase")
+        .unwrap_or_else(|| panic!("no jic.phase finding: {receipt:#}"));
+    (
+        f["phase"].as_str().unwrap_or("none").to_owned(),
+        f["source"].as_str().unwrap().to_owned(),
+        f["message"].as_str().unwrap().to_owned(),
+    )
+}
+
+#[tokio::test]
+async fn strike_notices_are_judged_under_the_phase_the_calm_day_clock_puts_in_force() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = start_with(
+        "2016-09-16T10:00:00+03:00",
+        package_with_agreed_ring(dir.path()),
+    )
+    .await;
+    // West of the Deir ez-Zor enclave, in the ISIL-held ring, kilometres from any ground held
+    // by a party to the cessation.
+    let aim = [40.06, 35.30];
+    let notice = |id: &str, day: &str| {
+        json!({"id": id, "group": "isil",
+               "area": {"type": "Point", "coordinates": aim, "radius_m": 500},
+               "window": {"start": format!("{day}T11:00:00+03:00"), "end": format!("{day}T11:30:00+03:00")},
+               "effects_radius_m": 500, "air_operation": format!("op-{id}")})
+    };
+    let strike = |id: &'static str, day: &'static str| {
+        let s = &s;
+        async move {
+            s.ok(
+                "us",
+                "air_operation.file",
+                flight(
+                    &format!("op-{id}"),
+                    &[(40.6, 35.6), (aim[0], aim[1]), (40.6, 35.6)],
+                    &format!("{day}T10:40:00+03:00"),
+                ),
+                true,
+            )
+            .await;
+            s.ok("us", "strike.notice", notice(id, day), true).await
+        }
+    };
+
+    // 16 Sept: three calm days since the recommitment (13–15 Sept) of the seven the JIC phase
+    // needs. The notice is judged under `extension`, whose rule asks only for notice.
+    let early = strike("dez-a", "2016-09-16").await;
+    assert_eq!(early["result"]["verdict"], "clear", "{early:#}");
+    let (phase, source, message) = phase_finding(&early);
+    assert_eq!(
+        (phase.as_str(), source.as_str()),
+        ("extension", "phase_clock")
+    );
+    assert!(
+        message.contains("`jic` has not started (3 of 7 consecutive calm days)")
+            && message.contains("`recommitment` ran out its duration"),
+        "{message}"
+    );
+
+    // A verified violation on 17 Sept (shelling of government-held west Aleppo) breaks the
+    // run: on 20 Sept the JIC phase has still not started, though by the calendar alone seven
+    // days have passed since the recommitment began.
+    s.clock.set(t("2016-09-18T09:00:00+03:00"));
+    let incident = json!({
+        "id": "aleppo-west-0917", "reporter": "jic_monitors",
+        "occurred": {"from": "2016-09-17T14:00:00+03:00"},
+        "location": {"lat": 36.20, "lon": 37.10, "uncertainty_m": 100.0},
+        "category": "shelling",
+        "actor": {"kind": "party", "id": "opposition"},
+        "target": {"kind": "group", "id": "saa"},
+        "casualties": {}, "description": "mortar fire on government-held west Aleppo",
+        "sources": ["scenario test"], "evidence": []
+    });
+    let report = s
+        .ok("jic_monitors", "incident.report", incident, false)
+        .await;
+    assert_eq!(
+        report["result"]["classification"]["outcome"], "violation",
+        "{report:#}"
+    );
+    for status in ["under_review", "verified"] {
+        s.ok(
+            "jic_monitors",
+            "incident.review",
+            json!({"incident": "aleppo-west-0917", "version": 1, "status": status, "note": ""}),
+            false,
+        )
+        .await;
+    }
+    s.clock.set(t("2016-09-20T10:00:00+03:00"));
+    let reset = strike("dez-b", "2016-09-20").await;
+    assert_eq!(reset["result"]["verdict"], "clear", "{reset:#}");
+    let (phase, _, message) = phase_finding(&reset);
+    assert_eq!(phase, "extension");
+    assert!(
+        message.contains("(2 of 7 consecutive calm days)"),
+        "{message}"
+    );
+
+    // Seven calm days later (18–24 Sept) the JIC phase is in force from midnight, and its rule
+    // holds the strike until the other sponsor concurs.
+    s.clock.set(t("2016-09-25T10:00:00+03:00"));
+    let jic = strike("dez-c", "2016-09-25").await;
+    assert_eq!(jic["result"]["verdict"], "not_cleared", "{jic:#}");
+    let (phase, source, message) = phase_finding(&jic);
+    assert_eq!((phase.as_str(), source.as_str()), ("jic", "phase_clock"));
+    assert!(
+        message.contains("after 7 consecutive calm days")
+            && message.contains("2016-09-18, 2016-09-19"),
+        "{message}"
+    );
+    assert!(
+        jic["result"]["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["rule"] == "jic_coordinated_strikes" && f["severity"] == "not_cleared"),
+        "{jic:#}"
+    );
+
+    // The stored log replays to the same decisions (the phase travels with each notice).
+    let (replayed, logged) = s
+        .state
+        .read(|conn| {
+            let replay = jic_server::kinds::protect::replay(conn, i64::MAX as u64)?;
+            let mut stmt = conn
+                .prepare("SELECT kind, body_json FROM decision WHERE kind LIKE 'protect.%' ORDER BY leaf_index")
+                .unwrap();
+            let logged: Vec<(String, Value)> = stmt
+                .query_map([], |r| Ok((r.get::<_, String>(0)?, serde_json::from_str(&r.get::<_, String>(1)?).unwrap())))
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap();
+            Ok((replay.decisions, logged))
+        })
+        .await
+        .unwrap();
+    assert_eq!(replayed, logged);
     s.stop().await;
 }

@@ -4,7 +4,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use jic_protect::index::{IndexedSite, SiteIndex};
-use jic_protect::strike::{StrikeContext, StrikeParams, StrikeVerdict, evaluate};
+use jic_protect::phase::PhaseInForce;
+use jic_protect::strike::{StrikeContext, StrikeParams, StrikeVerdict, evaluate_in_phase};
 use jic_protect::wire::{SituationJson, StrikeNoticeJson, assessment_json};
 use jic_protect::{Severity, Subject};
 
@@ -85,11 +86,12 @@ fn strike(args: &StrikeArgs) -> anyhow::Result<ExitCode> {
             .map_err(|e| fail(exit::BAD_INPUT, format!("{}: {e}", path.display())))?,
         None => Default::default(),
     };
-    let phase = args
-        .phase
-        .clone()
-        .or(situation.phase.clone())
-        .or_else(|| jic_protect::phase::scheduled_phase(&agreement, notice.window_start));
+    // Offline there is no log to run the phase clock over: a phase named by the planner wins,
+    // otherwise the schedule answers and the `jic.phase` finding says calm days were not judged.
+    let phase = match args.phase.clone().or(situation.phase.clone()) {
+        Some(p) => PhaseInForce::given(Some(p)),
+        None => PhaseInForce::by_schedule(&agreement, notice.window_start),
+    };
     let sites = SiteIndex::new(
         situation
             .notifications
@@ -105,16 +107,17 @@ fn strike(args: &StrikeArgs) -> anyhow::Result<ExitCode> {
             })
             .collect(),
     );
-    let assessment = evaluate(
+    let assessment = evaluate_in_phase(
         &notice,
         &StrikeContext {
             agreement: &agreement,
-            phase: phase.as_deref(),
+            phase: phase.phase.as_deref(),
             sites: &sites,
             notifications: &situation.notifications,
             air_operations: &situation.air_operations,
             params: StrikeParams::default(),
         },
+        &phase,
     )
     .map_err(|e| fail(exit::BAD_INPUT, e.to_string()))?;
     if args.json {
@@ -130,7 +133,7 @@ fn strike(args: &StrikeArgs) -> anyhow::Result<ExitCode> {
             notice.group,
             notice.window_start,
             notice.window_end,
-            phase.as_deref().unwrap_or("none"),
+            phase.phase.as_deref().unwrap_or("none"),
             assessment.verdict.as_str().to_uppercase()
         );
         for f in &assessment.findings {

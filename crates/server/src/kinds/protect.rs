@@ -24,6 +24,7 @@ use std::sync::{Arc, Mutex};
 
 use jic_agreement::{Agreement, Source};
 use jic_protect::journal::{Decision, Entry, JournalParams};
+use jic_protect::phase::PhaseInForce;
 use jic_protect::wire::{self, kind};
 use jic_protect::{AirOperation, Journal, Subject};
 use jic_store::roster::Role;
@@ -95,8 +96,85 @@ impl std::fmt::Debug for Engine {
 /// the notice so a rebuild sees the same.
 #[derive(Debug, Clone, Default)]
 struct Prelude {
-    phase: Option<String>,
+    phase: PhaseInForce,
     air_operation: Option<AirOperation>,
+}
+
+/// The phase in force at `at` (a notice's window start) and why, as the phase clock of the
+/// incident kinds computes it over the log at the receipt time `now`: calm days and logged or
+/// due transitions, so a notice filed before the seven calm days of the JIC phase are reached is
+/// judged under the phase actually in force. A window starting after `now` is judged under what
+/// is known at `now` (scheduled phases; a calm-day transition not yet reached is pending).
+///
+/// Reads the clock only through `incidents::compute_clock`; should it fail, the agreement's
+/// schedule answers and the reason says so.
+fn phase_in_force(conn: &Connection, now: Timestamp, at: Timestamp) -> PhaseInForce {
+    match super::incidents::compute_clock(conn, now) {
+        Ok((_, _, clock)) => phase_from_clock(&clock, at),
+        Err(e) => {
+            tracing::warn!(error = %e, "phase clock unavailable; strike judged by the schedule");
+            let (_, agreement) = match agreement_in_force(conn) {
+                Ok(a) => a,
+                Err(_) => return PhaseInForce::given(None),
+            };
+            let mut p = PhaseInForce::by_schedule(&agreement, at);
+            p.reason = format!("{} (the phase clock was unavailable: {e})", p.reason);
+            p
+        }
+    }
+}
+
+/// [`PhaseInForce`] at `at` from a computed clock: the phase of its timeline, the explanation of
+/// the transition that started it, and the calm-day count of every phase still waiting.
+fn phase_from_clock(clock: &jic_compliance::ClockResult, at: Timestamp) -> PhaseInForce {
+    use jic_protect::phase::{PendingPhase, PhaseSource};
+    let phase = clock.timeline.phase_at(at).map(str::to_owned);
+    let since = clock
+        .timeline
+        .intervals
+        .iter()
+        .filter(|i| Some(&i.phase) == phase.as_ref() && i.start <= at)
+        .map(|i| i.start)
+        .max();
+    let reason = match (&phase, since) {
+        (Some(p), Some(s)) => clock
+            .transitions
+            .iter()
+            .find(|t| t.phase == *p && t.at == s)
+            .map_or_else(
+                || {
+                    format!(
+                        "phase `{p}` starts at {s} as scheduled (known at {})",
+                        clock.as_of
+                    )
+                },
+                |t| t.explanation.clone(),
+            ),
+        _ => format!("no phase has started by {at}"),
+    };
+    let started = |id: &str| clock.timeline.intervals.iter().any(|i| i.phase == id);
+    let pending = clock
+        .days
+        .last()
+        .map(|d| {
+            d.progress
+                .iter()
+                .filter(|p| !started(&p.phase))
+                .map(|p| PendingPhase {
+                    phase: p.phase.clone(),
+                    calm_days: p.consecutive,
+                    needed: p.needed,
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    PhaseInForce {
+        phase,
+        since,
+        source: PhaseSource::PhaseClock,
+        reason,
+        pending,
+    }
 }
 
 fn sql(e: rusqlite::Error) -> ApiError {
@@ -186,7 +264,8 @@ fn air_operation_snapshot(conn: &Connection, id: &str) -> Result<Option<AirOpera
 
 fn prelude_json(p: &Prelude) -> Value {
     json!({
-        "phase": p.phase,
+        "phase": p.phase.phase,
+        "phase_in_force": p.phase,
         "air_operation": p.air_operation.as_ref().map(|op| json!({
             "id": op.id, "party": op.party,
             "path": op.path.0.iter().map(|c| [c.x, c.y]).collect::<Vec<_>>(),
@@ -204,8 +283,11 @@ fn prelude_from_json(v: &Value) -> Prelude {
             .into(),
         open_conflicts: serde_json::from_value(op["open_conflicts"].clone()).unwrap_or_default(),
     });
+    // Notices stored before the phase clock fed the check carry only the phase id.
+    let phase = serde_json::from_value(v["phase_in_force"].clone())
+        .unwrap_or_else(|_| PhaseInForce::given(v["phase"].as_str().map(str::to_owned)));
     Prelude {
-        phase: v["phase"].as_str().map(str::to_owned),
+        phase,
         air_operation,
     }
 }
@@ -413,12 +495,16 @@ impl KindHandler for ProtectKind {
         let leaf = ctx.leaf_index();
         let conn = ctx.read();
         let (decisions, journal_view, prelude) = self.engine.with_journal(conn, leaf, |j| {
-            // The phase by the schedule of the agreement the journal runs under (no reload),
-            // and the air operation as the state holds it now; both are stored with the
-            // notice so a replay sees the same.
+            // The phase in force at the window start by the phase clock, and the air
+            // operation as the state holds it now; both are stored with the notice so a
+            // replay sees the same.
             let mut prelude = Prelude::default();
             if s.kind == kind::STRIKE_NOTICE {
-                prelude.phase = jic_protect::phase::scheduled_phase(j.agreement(), now);
+                let window_start = s.payload["window"]["start"]
+                    .as_str()
+                    .and_then(|w| w.parse::<Timestamp>().ok())
+                    .unwrap_or(now);
+                prelude.phase = phase_in_force(conn, now, window_start);
                 if let Some(op) = s.payload["air_operation"].as_str() {
                     prelude.air_operation = air_operation_snapshot(conn, op)?;
                 }
