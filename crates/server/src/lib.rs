@@ -27,6 +27,7 @@ mod ratelimit;
 pub mod routes;
 pub mod submit;
 pub mod tracking;
+pub mod whoami;
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard};

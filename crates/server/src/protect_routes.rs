@@ -35,6 +35,33 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// The receipt time of a notification's first version (what the dashboard's replay slider
+/// orders by): the earliest logged `humanitarian.site`/`.movement` submission of the notifier
+/// with that id. Notification ids are `<notifier>/<id>` (`jic_protect::wire`).
+fn first_receipt(conn: &Connection, id: &str, org: &str) -> Result<Option<String>, ApiError> {
+    let Some(own_id) = id.strip_prefix(org).and_then(|r| r.strip_prefix('/')) else {
+        return Ok(None);
+    };
+    use rusqlite::OptionalExtension as _;
+    conn.prepare_cached(
+        "SELECT received FROM submission
+         WHERE party = ?1 AND kind IN (?2, ?3) AND json_extract(payload_json, '$.id') = ?4
+         ORDER BY leaf_index LIMIT 1",
+    )
+    .map_err(sql)?
+    .query_row(
+        params![
+            org,
+            jic_protect::wire::kind::SITE,
+            jic_protect::wire::kind::MOVEMENT,
+            own_id
+        ],
+        |r| r.get(0),
+    )
+    .optional()
+    .map_err(sql)
+}
+
 fn sql(e: rusqlite::Error) -> ApiError {
     ApiError::from(jic_store::StoreError::from(e))
 }
@@ -158,12 +185,16 @@ fn notifications_for(
         } else {
             status
         };
+        let received = first_receipt(conn, &id, &org)?.unwrap_or_else(|| updated.clone());
         let mut v = json!({
             "id": id, "org": org, "kind": kind, "disclosure": disclosure, "status": status,
             "version": version, "recipients": recipients, "ack_deadline": deadline,
             "acknowledgments": acks, "updated": updated,
             "geometry": geometry_for(reader, &org, &kind, &recipients, &body),
         });
+        if let Some(o) = v.as_object_mut() {
+            o.insert("received".into(), Value::String(received));
+        }
         if kind == "movement"
             && let Some(o) = v.as_object_mut()
         {

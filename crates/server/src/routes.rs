@@ -75,6 +75,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/v1/events", get(crate::events::events))
         .merge(crate::kinds::incidents::router())
+        .merge(crate::whoami::router())
         .fallback(|| async { ApiError::NotFound("no such resource".to_owned()) })
         .method_not_allowed_fallback(|| async {
             ApiError::MethodNotAllowed("this method is not allowed on this path".to_owned())
@@ -180,6 +181,9 @@ pub struct AirOperationView {
     pub id: String,
     /// Filing party.
     pub party: String,
+    /// When the reader could first know of it (RFC 3339): the receipt time of the first filing,
+    /// or for another party's conflicting legs the first alert that revealed them.
+    pub received: Option<String>,
     /// `filed` or `cancelled` (present only with the full plan).
     pub status: Option<String>,
     /// Version (present only with the full plan).
@@ -713,8 +717,12 @@ fn revealed_legs(alerts: &[AlertRecord]) -> Vec<(String, String, Value)> {
         .collect()
 }
 
-fn full_view(op: jic_store::state::AirOperationRecord) -> AirOperationView {
+fn full_view(
+    op: jic_store::state::AirOperationRecord,
+    received: Option<String>,
+) -> AirOperationView {
     AirOperationView {
+        received: received.or(Some(op.updated)),
         id: op.id,
         party: op.party,
         status: Some(op.status),
@@ -735,17 +743,21 @@ pub async fn list_air_operations(
     Reader(reader): Reader,
 ) -> Result<Json<Vec<AirOperationView>>, ApiError> {
     let r = reader.clone();
-    let (ops, alerts) = state
+    let (ops, alerts, mut first) = state
         .read(move |conn| {
             let alerts = conn.alerts(Some(&r.audience_names()))?;
-            Ok((conn.air_operations(None, false)?, alerts))
+            let first = crate::kinds::air_ops::first_receipts(conn)?;
+            Ok((conn.air_operations(None, false)?, alerts, first))
         })
         .await?;
     let policy = state.policy();
     let mut out: Vec<AirOperationView> = ops
         .into_iter()
         .filter(|op| policy.may_read(&reader, "air_operation.file", &op.party))
-        .map(full_view)
+        .map(|op| {
+            let received = first.remove(&op.id);
+            full_view(op, received)
+        })
         .collect();
     let mut partial: std::collections::BTreeMap<(String, String), Vec<Value>> = Default::default();
     for (party, id, legs) in revealed_legs(&alerts) {
@@ -757,6 +769,7 @@ pub async fn list_air_operations(
         partial
             .into_iter()
             .map(|((party, id), legs)| AirOperationView {
+                received: crate::kinds::air_ops::revealed_at(&alerts, &id),
                 id,
                 party,
                 status: None,
@@ -780,11 +793,12 @@ pub async fn get_air_operation(
     Path(id): Path<String>,
 ) -> Result<Json<AirOperationView>, ApiError> {
     let (r, key) = (reader.clone(), id.clone());
-    let (op, alerts) = state
+    let (op, alerts, received) = state
         .read(move |conn| {
             Ok((
                 conn.air_operation(&key)?,
                 conn.alerts(Some(&r.audience_names()))?,
+                crate::kinds::air_ops::first_receipts(conn)?.remove(&key),
             ))
         })
         .await?;
@@ -794,7 +808,7 @@ pub async fn get_air_operation(
         .policy()
         .may_read(&reader, "air_operation.file", &op.party)
     {
-        return Ok(Json(full_view(op)));
+        return Ok(Json(full_view(op, received)));
     }
     let legs: Vec<Value> = revealed_legs(&alerts)
         .into_iter()
@@ -805,6 +819,7 @@ pub async fn get_air_operation(
         return Err(not_found());
     }
     Ok(Json(AirOperationView {
+        received: crate::kinds::air_ops::revealed_at(&alerts, &op.id),
         id: op.id,
         party: op.party,
         status: None,
@@ -1021,14 +1036,14 @@ pub async fn post_countersignature(
           crate::kinds::incidents::daily_report, crate::kinds::incidents::get_evidence,
           crate::kinds::incidents::put_evidence, crate::log_routes::inclusion,
           crate::log_routes::consistency, crate::log_routes::key,
-          crate::log_routes::cosignatures),
+          crate::log_routes::cosignatures, crate::whoami::whoami),
     components(schemas(Problem, Receipt, SubmissionWire, TrackBatchWire, SubmissionView,
         AirOperationView, AlertView, AckView, TrackView, AgreementView, MemberView, KindView,
         ProposalWire, crate::kinds::agreement::ProposeAgreement,
         crate::kinds::agreement::CountersignAgreement,
         crate::kinds::air_ops::FlightPlan, crate::kinds::air_ops::PlanWaypoint,
         crate::kinds::air_ops::CancelPlan, crate::kinds::alerts::AckAlert,
-        crate::kinds::tracks::TrackBatch)),
+        crate::kinds::tracks::TrackBatch, crate::whoami::WhoAmI)),
     modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;

@@ -383,3 +383,41 @@ fn store_and_probe(
     }
     Ok(json!({"id": plan.id, "status": "filed", "version": version, "conflicts": found}))
 }
+
+// ----- read side: receipt times for the list ------------------------------------------------
+
+/// The receipt time (RFC 3339) of each operation's first filing (version 1), by operation id:
+/// what the dashboard's replay slider needs to show an operation only from the moment the log
+/// vouches the JIC knew of it. Amendments keep the first receipt; the latest is `updated`.
+pub fn first_receipts(
+    conn: &rusqlite::Connection,
+) -> Result<std::collections::HashMap<String, String>, ApiError> {
+    let mut stmt = conn
+        .prepare_cached("SELECT id, time FROM air_operation_version WHERE version = 1")
+        .map_err(|e| ApiError::Internal(format!("store: {e}")))?;
+    let rows = stmt
+        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+        .map_err(|e| ApiError::Internal(format!("store: {e}")))?;
+    rows.collect::<Result<_, _>>()
+        .map_err(|e| ApiError::Internal(format!("store: {e}")))
+}
+
+/// When an alert first revealed legs of operation `op_id` to a reader: the earliest `created`
+/// among the reader's `plan_conflict` alerts naming that operation as the other side. A reader
+/// who sees only another party's conflicting legs learned of them then, not at the filing.
+pub fn revealed_at(alerts: &[jic_store::state::AlertRecord], op_id: &str) -> Option<String> {
+    alerts
+        .iter()
+        .filter(|a| a.kind == "plan_conflict")
+        .filter(|a| {
+            a.detail_json
+                .as_deref()
+                .and_then(|d| serde_json::from_str::<Value>(d).ok())
+                .is_some_and(|d| d["other"]["operation"].as_str() == Some(op_id))
+        })
+        // Compared as instants: RFC 3339 text with and without fractional seconds does not
+        // sort by time.
+        .filter_map(|a| Some((a.created.parse::<Timestamp>().ok()?, a.created.clone())))
+        .min()
+        .map(|(_, created)| created)
+}
