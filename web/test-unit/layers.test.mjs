@@ -110,3 +110,22 @@ test('alert titles name the aircraft, the operations, or the subject', () => {
   assert.equal(alertTitle({ kind: 'stop_request', subject: { notice: 'CJTF-DEZ-0917' } }), 'stop request: CJTF-DEZ-0917');
   assert.equal(alertTitle({ kind: 'ack_overdue', subject: {} }), 'ack overdue');
 });
+
+test('strike notices in the server\'s list shape: area geometry, verdict keyword, findings lines', async () => {
+  const { strikeVerdict, findingsHtml } = await import('../src/js/layers.js');
+  const [point, polygon] = toFeatures([
+    { id: 'n-1', party: 'us', area: { type: 'Point', coordinates: [37.5, 36.4], radius_m: 800 }, verdict: 'clear', status: 'assessed', findings: [], received: '2016-09-17T13:40:00Z' },
+    { id: 'n-2', party: 'us', area: { type: 'Polygon', coordinates: [[[40.1, 35.2], [40.2, 35.2], [40.2, 35.3], [40.1, 35.2]]] }, verdict: 'conflict', status: 'objected',
+      findings: [{ rule_id: 'R-CONTROL', clause: '§3(b)', detail: 'inside <a> zone' }, { detail: 'no rule' }] },
+  ], LAYER_BY_ID.strikes);
+  assert.equal(point.geometry.type, 'Point');
+  assert.equal(point.properties.area.radius_m, 800);
+  assert.equal(polygon.geometry.type, 'Polygon');
+  assert.equal(knownAt(point.properties), Date.parse('2016-09-17T13:40:00Z'), 'received orders the replay');
+  assert.equal(strikeVerdict(point.properties), 'clear');
+  assert.equal(strikeVerdict(polygon.properties), 'conflict', 'the verdict wins over the review status');
+  assert.equal(strikeVerdict({ status: 'stopped' }), 'stopped');
+  assert.equal(strikeVerdict({}), 'pending');
+  assert.equal(findingsHtml(polygon.properties.findings), 'R-CONTROL (§3(b)): inside &lt;a&gt; zone<br>no rule');
+  assert.equal(findingsHtml([]), undefined);
+});

@@ -88,6 +88,31 @@ test('signed in as the duty officer, every layer renders the demo data with its 
   }
 });
 
+test('strike notices from /strike-notices are drawn coloured by verdict, with effects radius and findings', async () => {
+  const { page, problems, dispose } = await open('tok-duty');
+  try {
+    assert.equal(await layerCount(page, 'strikes'), 2);
+    assert.equal(await page.textContent('li[data-layer="strikes"] .layer-note'), '', 'read from the list, not only from events');
+    // A polygon area (conflict, red) and a point with its radius (clear, green), plus the
+    // dashed effects ring around the point.
+    const strokes = await page.$$eval('path.strike', (ps) => ps.map((p) => [p.getAttribute('class'), p.getAttribute('stroke')]));
+    assert.ok(strokes.some(([c, s]) => c.includes('strike-conflict') && s === '#b00020'), JSON.stringify(strokes));
+    assert.ok(strokes.some(([c, s]) => c.includes('strike-clear') && s === '#1e7b34'), JSON.stringify(strokes));
+    assert.equal(await page.$$eval('path.strike-effects', (ps) => ps.filter((p) => p.getAttribute('stroke-dasharray')).length), 1);
+    await page.evaluate(() => {
+      window.jic.map.eachLayer((l) => { if (l.feature?.id === 'strike-tharda') l.openPopup(); });
+    });
+    const text = await page.textContent('.leaflet-popup-content');
+    assert.match(text, /conflict/);
+    assert.match(text, /R-CONTROL \(§3\(b\)\): strike area inside deir_ez_zor_airport_govt/);
+    assert.match(text, /US-AO-17/);
+    assert.match(text, /500 m/);
+    assert.deepEqual(problems, []);
+  } finally {
+    await dispose();
+  }
+});
+
 test('a layer can be switched off and on from the keyboard', async () => {
   const { page, dispose } = await open('tok-duty');
   try {
@@ -98,6 +123,44 @@ test('a layer can be switched off and on from the keyboard', async () => {
     assert.equal(await zones(), 0);
     await page.keyboard.press('Space');
     assert.ok(await zones() > 0);
+  } finally {
+    await dispose();
+  }
+});
+
+test('the page shows the role from /whoami and offers only the filings and acknowledgments that role may make', async () => {
+  // What each role is offered: [notification form, incident form, acknowledge the alert].
+  const expected = {
+    'tok-duty': ['duty_officer', false, false, true],
+    'tok-us': ['party', false, true, true],
+    'tok-un': ['humanitarian', true, true, true],
+    'tok-monitor': ['monitor', false, true, true],
+    'tok-witness': ['witness', false, false, false],
+  };
+  for (const [token, [role, notify, incident, ack]] of Object.entries(expected)) {
+    const { page, problems, dispose } = await open(token);
+    try {
+      assert.equal(await page.getAttribute('body', 'data-role'), role);
+      assert.match(await page.textContent('#identity'), new RegExp(`signed in as ${role}`));
+      assert.match(await page.getAttribute('#identity', 'title'), /read token: .+/);
+      assert.equal(await page.isVisible('#notify-button'), notify, `${role}: notification form`);
+      assert.equal(await page.isVisible('#incident-button'), incident, `${role}: incident form`);
+      assert.equal(await page.isVisible('#key-button'), notify || incident || ack, `${role}: key loading`);
+      // The witness sees no alert at all (the mock's need-to-know); the others see the open one.
+      const buttons = await page.$$eval('#alert-list button[data-ack="alert"]', (b) => b.length);
+      assert.equal(buttons > 0, ack && (await page.$$eval('#alert-list li', (l) => l.length)) > 0, `${role}: acknowledge`);
+      if (!notify && !incident && !ack) assert.match(await page.textContent('#role-note'), /file nothing/);
+      assert.deepEqual(problems, []);
+    } finally {
+      await dispose();
+    }
+  }
+  // A refused token says so and offers nothing.
+  const { page, dispose } = await open('tok-nobody');
+  try {
+    assert.match(await page.textContent('#identity'), /token refused/);
+    assert.equal(await page.isVisible('#notify-button'), false);
+    assert.equal(await page.isVisible('#incident-button'), false);
   } finally {
     await dispose();
   }

@@ -63,7 +63,18 @@ export const TOKENS = {
   'tok-un': { role: 'humanitarian', party: 'un' },
   'tok-duty': { role: 'duty_officer', party: 'jic' },
   'tok-monitor': { role: 'monitor', party: 'monitors' },
+  'tok-witness': { role: 'witness', party: 'press' },
 };
+
+// Who may submit what, as the server's GET /api/v1/kinds answers (crates/server/src/kinds).
+const KIND_ROLES = [
+  { kind: 'alert.ack', roles: ['party', 'duty_officer', 'humanitarian', 'monitor'], restricted: false },
+  { kind: 'humanitarian.site', roles: ['humanitarian'], restricted: true },
+  { kind: 'humanitarian.movement', roles: ['humanitarian'], restricted: true },
+  { kind: 'humanitarian.ack', roles: ['party'], restricted: false },
+  { kind: 'incident.report', roles: ['party', 'monitor', 'humanitarian'], restricted: false },
+  { kind: 'air_operation.file', roles: ['party'], restricted: true },
+];
 
 const RESTRICTED = new Set(['humanitarian.site', 'humanitarian.movement', 'air_operation.file']);
 
@@ -183,10 +194,11 @@ export class MockApi {
     const path = url.pathname.slice('/api/v1'.length);
     const who = this.principal(req);
     if (req.method === 'GET' && path === '/health') return this.send(res, 200, { status: 'ok' });
+    if (req.method === 'GET' && path === '/kinds') return this.send(res, 200, KIND_ROLES);
     if (req.method === 'POST') return this.post(path, req, res);
     if (!who) return this.problem(res, 401, 'a read token is needed');
     switch (path) {
-      case '/whoami': return this.send(res, 200, who);
+      case '/whoami': return this.send(res, 200, { role: who.role, party: who.party, label: `${who.party} (${who.role})` });
       case '/agreement/zones': return this.send(res, 200, this.data.zones, 'application/geo+json');
       case '/notifications': return this.send(res, 200, [
         ...this.sitesFor(who).map((x) => ({ ...x, kind: 'site', id: x.notification ?? x.id })),

@@ -1,17 +1,15 @@
 // End-to-end tests of the dashboard against the real jic server: a fresh deployment (`jic init`
-// on the September 2016 package, `jic serve` on 127.0.0.1), the page in Debian's Chromium.
-// Until `jic serve` mounts the dashboard itself, a small same-origin proxy serves the page from
-// the dashboard router and forwards /api/v1 to the server.
+// on the September 2016 package, `jic serve` on 127.0.0.1, which serves the page at `/`), the
+// page in Debian's Chromium.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
-import { createServer, request as httpRequest } from 'node:http';
 import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createPrivateKey, sign as edSign, randomBytes, createHash } from 'node:crypto';
-import { startDashboard, openBrowser, signIn, loadKey, layerCount, waitForStatus } from './harness.mjs';
+import { openBrowser, signIn, loadKey, layerCount, waitForStatus } from './harness.mjs';
 import { canonicalize } from '../src/js/jcs.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
@@ -21,8 +19,6 @@ const SKIP = !existsSync(JIC) ? `${JIC} is not built (cargo build -p jic)` : !ex
 
 let dataDir;
 let server;
-let dashboard;
-let proxy;
 let base;
 const tokens = {};
 const seqs = {};
@@ -70,31 +66,13 @@ before(async () => {
     child.on('exit', (code) => reject(new Error(`jic serve exited with ${code}`)));
   });
   server = { url, child };
-  // Serve the page from the server itself once it mounts the dashboard; until then, proxy.
-  const home = await fetch(url + '/').then((r) => r.text()).catch(() => '');
-  if (home.includes('jic — Joint Implementation Center')) {
-    base = url;
-  } else {
-    dashboard = await startDashboard();
-    proxy = createServer((req, res) => {
-      const target = new URL(req.url.startsWith('/api/') ? server.url : dashboard.url);
-      const up = httpRequest({ host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers }, (r) => {
-        res.writeHead(r.statusCode, r.headers);
-        res.flushHeaders(); // an event stream may stay silent for a while: send its headers now
-        r.pipe(res);
-      });
-      up.on('error', () => { res.writeHead(502); res.end(); });
-      req.pipe(up);
-    });
-    await new Promise((resolve) => proxy.listen(0, '127.0.0.1', resolve));
-    base = `http://127.0.0.1:${proxy.address().port}`;
-  }
+  // `jic serve` mounts the dashboard at `/`: the page and the API share one origin.
+  base = url;
+  const home = await fetch(base + '/').then((r) => r.text());
+  assert.match(home, /jic — Joint Implementation Center/, 'jic serve serves the dashboard at /');
 });
 
 after(async () => {
-  proxy?.closeAllConnections?.();
-  proxy?.close();
-  dashboard?.stop();
   if (server) {
     const exited = new Promise((resolve) => server.child.once('exit', resolve));
     server.child.kill();

@@ -26,8 +26,10 @@ export const ZONE_KINDS = {
   humanitarian_route: { color: '#087f83', label: 'humanitarian route' },
 };
 
+// Strike verdicts as the server's assessment names them (jic_protect::strike::StrikeVerdict:
+// clear, not_cleared, conflict), plus review states a notice may carry instead.
 export const VERDICT_COLORS = {
-  cleared: '#1e7b34', permitted: '#1e7b34', no_conflict: '#1e7b34',
+  clear: '#1e7b34', cleared: '#1e7b34', permitted: '#1e7b34', no_conflict: '#1e7b34',
   requires_notice: '#a86b00', requires_concurrence: '#a86b00', not_cleared: '#a86b00', pending: '#5f6b7a',
   conflict: '#b00020', prohibited: '#b00020', objected: '#b00020', stopped: '#b00020', inconsistent: '#b00020',
 };
@@ -245,7 +247,7 @@ export function legendFor(layerId) {
     case 'airops': return [swatch('#1f4e9c', 'plan, coloured by party', 'line dashed')];
     case 'tracks': return [swatch('#1f4e9c', 'aircraft: heading, FL', 'dot')];
     case 'alerts': return [swatch('#b00020', 'pair', 'line'), swatch('#b00020', 'closest point', 'dot')];
-    case 'strikes': return [swatch('#b00020', 'conflict', ''), swatch('#a86b00', 'not cleared', ''), swatch('#1e7b34', 'cleared', '')];
+    case 'strikes': return [swatch('#b00020', 'conflict', ''), swatch('#a86b00', 'not cleared', ''), swatch('#1e7b34', 'clear', ''), swatch('#5f6b7a', 'effects radius', 'dashed')];
     case 'incidents': return [swatch('#b00020', 'violation', 'dot'), swatch('#1e7b34', 'permitted', 'dot'), swatch('#5f6b7a', 'undetermined', 'dot')];
     default: return [];
   }
@@ -266,6 +268,24 @@ function geoLayer(feature, style, options = {}) {
     pointToLayer: (f, latlng) => L.circleMarker(latlng, { radius: 7, ...style, fillOpacity: 0.85 }),
     ...options,
   });
+}
+
+/** A strike notice's verdict keyword (the assessment's, else a review state, else pending). */
+export function strikeVerdict(p) {
+  const v = p.verdict?.verdict ?? p.verdict?.status ?? p.verdict ?? p.assessment?.verdict ?? p.status ?? 'pending';
+  return String(v);
+}
+
+/** A strike assessment's findings as popup lines: "rule_id (clause): detail", escaped. */
+export function findingsHtml(findings) {
+  if (!Array.isArray(findings) || findings.length === 0) return undefined;
+  return findings.map((f) => {
+    const rule = f.rule_id ?? f.rule ?? f.check;
+    const clause = f.clause ? ` (${f.clause})` : '';
+    const detail = f.detail ?? f.text ?? f.message;
+    const line = rule ? `${rule}${clause}${detail ? ': ' + detail : ''}` : detail ?? JSON.stringify(f);
+    return esc(line);
+  }).join('<br>');
 }
 
 /**
@@ -357,16 +377,29 @@ export function drawFeature(layerId, feature, group, ctx) {
     case 'strikes': {
       const g = feature.geometry;
       if (!g) return false;
-      const verdict = String(p.verdict?.status ?? p.verdict ?? p.status ?? 'pending');
+      const verdict = strikeVerdict(p);
       const color = VERDICT_COLORS[verdict] ?? '#5f6b7a';
+      const className = `strike strike-${verdict.replace(/[^a-z_]/g, '')}`;
       const radius = Number(p.radius_m ?? p.area?.radius_m ?? p.strike_area?.radius_m);
-      layer = g.type === 'Point' && radius > 0
-        ? L.circle([g.coordinates[1], g.coordinates[0]], { radius, color, weight: 2, fillOpacity: 0.2 })
-        : geoLayer(feature, { color, weight: 2, fillOpacity: 0.2 });
-      const findings = Array.isArray(p.findings) ? p.findings.map((f) => esc([f.rule_id ?? f.rule ?? f.check, f.clause ?? f.text ?? f.message ?? f.detail].filter(Boolean).join(': ') || JSON.stringify(f))).join('<br>') : undefined;
+      const effects = Number(p.effects_radius_m);
+      const center = g.type === 'Point' ? [g.coordinates[1], g.coordinates[0]] : null;
+      const area = center && radius > 0
+        ? L.circle(center, { radius, color, weight: 2, fillOpacity: 0.25, className })
+        : geoLayer(feature, { color, weight: 2, fillOpacity: 0.25, className });
+      layer = L.featureGroup([area]);
+      // The effects radius around a point target: where the strike's effects may reach.
+      if (center && effects > 0) {
+        layer.addLayer(L.circle(center, { radius: (radius > 0 ? radius : 0) + effects, color, weight: 1, dashArray: '4 4', fill: false, className: 'strike-effects' }));
+      }
+      const [from, to] = windowOf(p);
       layer.bindPopup(popup(name, [
-        row('party', esc(p.party)), row('verdict', esc(verdict)), row('group', esc(p.group)),
-        row('window', `${fmtTime(windowOf(p)[0])} – ${fmtTime(windowOf(p)[1])}`), row('findings', findings),
+        row('party', esc(p.party)), row('verdict', `<strong style="color:${color}">${esc(verdict.replace('_', ' '))}</strong>`),
+        row('status', p.status && p.status !== verdict ? esc(p.status) : undefined), row('group', esc(p.group)),
+        row('window', `${fmtTime(from)} – ${fmtTime(to)}`),
+        row('effects radius', effects > 0 ? `${esc(effects)} m` : undefined),
+        row('air operation', p.air_operation ? esc(p.air_operation) : undefined),
+        row('received', p.received ? fmtTime(p.received) : undefined),
+        row('findings', findingsHtml(p.findings)),
       ]));
       break;
     }

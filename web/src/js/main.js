@@ -58,27 +58,61 @@ async function loadBasemap() {
 
 // ---------------------------------------------------------------- identity and permissions
 
-// Roles as the server's roster names them (party, duty_officer, humanitarian, monitor, witness).
-const ACK_ROLES = {
-  alert: ['party', 'duty_officer'],
-  site: ['party'],
-  movement: ['party'],
+// Who may submit which kind, as the server's GET /api/v1/kinds says (roles as the roster names
+// them: party, duty_officer, humanitarian, monitor, witness). This table is only the fallback
+// for a server that does not answer; it mirrors crates/server/src/kinds.
+const FALLBACK_KIND_ROLES = {
+  'alert.ack': ['party', 'duty_officer', 'humanitarian', 'monitor'],
+  'humanitarian.ack': ['party'],
+  'humanitarian.site': ['humanitarian'],
+  'humanitarian.movement': ['humanitarian'],
+  'incident.report': ['party', 'monitor', 'humanitarian'],
 };
+let kindRoles = null; // Map kind → roles, once the server told
 
 function lookupTrack(id) {
   return state.features.tracks.get(String(id))?.properties ?? null;
 }
 
+/**
+ * Whether this reader's role may submit `kind`. Only decides what the page offers: the server
+ * checks every submission against the roster on its own. With no role known (a server without
+ * GET /api/v1/whoami) everything is offered and the server answers.
+ */
+export function mayFile(kind) {
+  if (!token()) return false;
+  const role = state.identity?.role;
+  if (!role) return true;
+  const roles = kindRoles?.get(kind) ?? FALLBACK_KIND_ROLES[kind];
+  return !roles || roles.includes(role);
+}
+
 /** Whether to offer an acknowledge button. Only an offer: the server decides on submission. */
 function canAck(kind, props) {
   const id = state.identity;
-  if (!token()) return false;
+  if (!token() || id?.refused) return false;
   if (kind === 'alert' && isAcknowledged(props, id?.party)) return false;
   if (kind !== 'alert' && Array.isArray(props.acknowledgments) && id?.party && props.acknowledgments.some((x) => x.party === id.party)) return false;
-  if (id?.may_acknowledge !== undefined) return Boolean(id.may_acknowledge);
-  if (!id?.role) return true;
-  if (kind !== 'alert' && Array.isArray(props.recipients) && id.party && !props.recipients.includes(id.party)) return false;
-  return ACK_ROLES[kind].includes(String(id.role).toLowerCase());
+  if (kind !== 'alert' && Array.isArray(props.recipients) && id?.party && !props.recipients.includes(id.party)) return false;
+  return mayFile(kind === 'alert' ? 'alert.ack' : 'humanitarian.ack');
+}
+
+/** Shows the filing buttons this role may use, and says so when it may use none. */
+function showPermissions() {
+  const signedIn = Boolean(token()) && !state.identity?.refused;
+  const notify = signedIn && (mayFile('humanitarian.site') || mayFile('humanitarian.movement'));
+  const incident = signedIn && mayFile('incident.report');
+  const acks = signedIn && (mayFile('alert.ack') || mayFile('humanitarian.ack'));
+  document.getElementById('notify-button').hidden = !notify;
+  document.getElementById('incident-button').hidden = !incident;
+  document.getElementById('key-button').hidden = !(notify || incident || acks);
+  const note = document.getElementById('role-note');
+  const role = state.identity?.role;
+  note.textContent = !signedIn ? 'Sign in to file.'
+    : !role ? ''
+      : notify || incident || acks
+        ? `As ${role.replace('_', ' ')} you may file: ${[notify && 'humanitarian notifications', incident && 'incident reports', acks && 'acknowledgments'].filter(Boolean).join(', ')}.`
+        : `As ${role.replace('_', ' ')} you file nothing from this page; you read.`;
 }
 
 function showIdentity() {
@@ -86,22 +120,29 @@ function showIdentity() {
   document.getElementById('signin-button').hidden = signedIn;
   document.getElementById('signout-button').hidden = !signedIn;
   const id = state.identity;
-  document.getElementById('identity').textContent = !signedIn
-    ? 'not signed in'
-    : id?.role ? `signed in as ${id.role}${id.party ? ' (' + id.party + ')' : ''}` : 'signed in';
-  document.body.dataset.role = id?.role ?? (signedIn ? 'unknown' : 'none');
+  const el = document.getElementById('identity');
+  el.textContent = !signedIn ? 'not signed in'
+    : id?.refused ? 'token refused: sign in again'
+      : id?.role ? `signed in as ${id.role}${id.party ? ' (' + id.party + ')' : ''}` : 'signed in';
+  el.title = id?.label ? `read token: ${id.label}` : '';
+  document.body.dataset.role = id?.refused ? 'refused' : id?.role ?? (signedIn ? 'unknown' : 'none');
+  showPermissions();
 }
 
 async function loadIdentity() {
   state.identity = null;
   if (token()) {
-    for (const path of ['/whoami', '/session', '/me']) {
+    try {
+      // null on 404/405: a server without the endpoint; the page then offers everything.
+      state.identity = await getJson('/whoami');
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 401) state.identity = { refused: true };
+    }
+    if (kindRoles === null) {
       try {
-        const answer = await getJson(path);
-        if (answer) { state.identity = answer; break; }
-      } catch (e) {
-        if (e instanceof ApiError && e.status === 401) { state.identity = { role: 'token refused' }; break; }
-      }
+        const list = await getJson('/kinds');
+        if (Array.isArray(list)) kindRoles = new Map(list.map((k) => [k.kind, k.roles ?? []]));
+      } catch { /* keep the fallback table */ }
     }
   }
   showIdentity();
@@ -156,10 +197,10 @@ function renderAll() {
 
 async function loadLayer(layerId) {
   const layer = LAYER_BY_ID[layerId];
-  if (!token()) {
+  if (!token() || state.identity?.refused) {
     // Every read needs a role token: ask for one rather than collect 401s.
     state.features[layerId] = new Map();
-    state.notes[layerId] = 'sign in to see this layer';
+    state.notes[layerId] = state.identity?.refused ? 'token refused: sign in again' : 'sign in to see this layer';
     render(layerId);
     return;
   }
@@ -361,7 +402,7 @@ let stopEvents = null;
 function startEvents() {
   stopEvents?.();
   stopEvents = null;
-  if (token()) stopEvents = followEvents(onEvent, setConnection);
+  if (token() && !state.identity?.refused) stopEvents = followEvents(onEvent, setConnection);
   else setConnection('offline');
 }
 
