@@ -22,7 +22,7 @@ use crate::geojson::{Feature, read_features};
 use crate::model::{
     ActionKind, CalmDay, Deconfliction, Designation, Disclosure, Group, Humanitarian, Keyword,
     Meta, Party, Phase, PhaseStart, RestrictedKind, Role, Rule, Selector, SeparationCategory,
-    SubmissionKind, Terms, Verdict, Zone, ZoneKind, ZoneStatus,
+    Strike, SubmissionKind, Terms, Verdict, Zone, ZoneKind, ZoneStatus,
 };
 use crate::toml_read::{Reader, Table, suggestion};
 use crate::{Agreement, Error};
@@ -179,6 +179,7 @@ impl Loader<'_> {
             .collect();
         let deconfliction = self.deconfliction(root);
         let humanitarian = self.humanitarian(root);
+        let strike = self.strike(root);
         let disclosure = self.disclosure(root);
 
         // Kinds are taken from the declared zones, so a zone whose geometry is broken does not
@@ -209,6 +210,7 @@ impl Loader<'_> {
             rules: rules.into_iter().map(|(r, _)| r).collect(),
             deconfliction,
             humanitarian,
+            strike,
             disclosure,
         };
         terms.parties.sort_by(|a, b| a.id.cmp(&b.id));
@@ -681,8 +683,45 @@ impl Loader<'_> {
             .r
             .number(&mut t, "movement_buffer_m", 0.0, 100_000.0)
             .unwrap_or(h.movement_buffer_m);
+        h.probe_window_min = self.r.integer(&mut t, "probe_window_min", 1, 10_080, false);
+        h.probe_report_after = self
+            .r
+            .integer(&mut t, "probe_report_after", 1, 1_000, false);
+        h.probe_refuse_after = self
+            .r
+            .integer(&mut t, "probe_refuse_after", 1, 1_000, false);
+        if h.probe_report_after() > h.probe_refuse_after() {
+            self.r.error(
+                &t.span,
+                format!(
+                    "probe_report_after ({}) is above probe_refuse_after ({}): askers would be refused before anyone is told",
+                    h.probe_report_after(),
+                    h.probe_refuse_after()
+                ),
+                "report at or below the refusal threshold",
+            );
+        }
         self.r.finish(t);
         h
+    }
+
+    fn strike(&mut self, root: &mut Table<'_, '_>) -> Strike {
+        let mut s = Strike::default();
+        let Some(mut t) = self.r.table(root, "strike") else {
+            return s;
+        };
+        t.rename("[strike]".into());
+        s.review_window_min = self
+            .r
+            .integer(&mut t, "review_window_min", 1, 10_080, false);
+        s.location_tolerance_m = self
+            .r
+            .number(&mut t, "location_tolerance_m", 0.0, 100_000.0);
+        s.schedule_slack_min = self
+            .r
+            .integer(&mut t, "schedule_slack_min", 0, 1_440, false);
+        self.r.finish(t);
+        s
     }
 
     fn disclosure(&mut self, root: &mut Table<'_, '_>) -> Disclosure {

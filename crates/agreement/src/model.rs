@@ -186,6 +186,10 @@ pub struct Terms {
     pub deconfliction: Deconfliction,
     /// Humanitarian notification parameters.
     pub humanitarian: Humanitarian,
+    /// Strike pre-notification and joint review parameters (`[strike]`, optional). Left out
+    /// of the canonical form when no key is set, so packages without it keep their hash.
+    #[serde(skip_serializing_if = "Strike::is_unset")]
+    pub strike: Strike,
     /// Who may read restricted payloads.
     pub disclosure: Disclosure,
 }
@@ -424,6 +428,89 @@ pub struct Humanitarian {
     pub site_buffer_m: f64,
     /// Protection buffer around movements, metres.
     pub movement_buffer_m: f64,
+    /// Sealed-site probing: the sliding window, minutes (default
+    /// [`Humanitarian::PROBE_WINDOW_MIN`]; optional, left out of the canonical form when unset).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub probe_window_min: Option<u32>,
+    /// Sealed-site probing: report an asker to the monitors after more than this many near
+    /// misses in the window (default [`Humanitarian::PROBE_REPORT_AFTER`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub probe_report_after: Option<u32>,
+    /// Sealed-site probing: refuse an asker's checks after more than this many near misses in
+    /// the window (default [`Humanitarian::PROBE_REFUSE_AFTER`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub probe_refuse_after: Option<u32>,
+}
+
+impl Humanitarian {
+    /// Default probing window, minutes.
+    pub const PROBE_WINDOW_MIN: u32 = 60;
+    /// Default near misses before a report.
+    pub const PROBE_REPORT_AFTER: u32 = 3;
+    /// Default near misses before a refusal.
+    pub const PROBE_REFUSE_AFTER: u32 = 6;
+
+    /// The probing window in force, minutes.
+    pub fn probe_window_min(&self) -> u32 {
+        self.probe_window_min.unwrap_or(Self::PROBE_WINDOW_MIN)
+    }
+
+    /// Near misses in the window after which an asker is reported.
+    pub fn probe_report_after(&self) -> u32 {
+        self.probe_report_after.unwrap_or(Self::PROBE_REPORT_AFTER)
+    }
+
+    /// Near misses in the window after which an asker's checks are refused.
+    pub fn probe_refuse_after(&self) -> u32 {
+        self.probe_refuse_after.unwrap_or(Self::PROBE_REFUSE_AFTER)
+    }
+}
+
+/// Strike pre-notification and joint review parameters (DESIGN.md §3.7). Every key is
+/// optional; the accessors give the documented defaults.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Strike {
+    /// Minutes the counterpart has to concur or object (default [`Strike::REVIEW_WINDOW_MIN`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub review_window_min: Option<u32>,
+    /// A strike area farther than this from the filer's own air operation is flagged as a
+    /// location error, metres (default [`Strike::LOCATION_TOLERANCE_M`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location_tolerance_m: Option<f64>,
+    /// How early or late a notified movement may run against its schedule, minutes (default
+    /// [`Strike::SCHEDULE_SLACK_MIN`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub schedule_slack_min: Option<u32>,
+}
+
+impl Strike {
+    /// Default review window, minutes.
+    pub const REVIEW_WINDOW_MIN: u32 = 30;
+    /// Default location-consistency tolerance, metres (the Deir ez-Zor error was ~9 km).
+    pub const LOCATION_TOLERANCE_M: f64 = 5_000.0;
+    /// Default movement schedule slack, minutes.
+    pub const SCHEDULE_SLACK_MIN: u32 = 30;
+
+    /// Whether no key is set (the section is then left out of the canonical form).
+    pub fn is_unset(&self) -> bool {
+        *self == Self::default()
+    }
+
+    /// The review window in force, minutes.
+    pub fn review_window_min(&self) -> u32 {
+        self.review_window_min.unwrap_or(Self::REVIEW_WINDOW_MIN)
+    }
+
+    /// The location tolerance in force, metres.
+    pub fn location_tolerance_m(&self) -> f64 {
+        self.location_tolerance_m
+            .unwrap_or(Self::LOCATION_TOLERANCE_M)
+    }
+
+    /// The movement schedule slack in force, minutes.
+    pub fn schedule_slack_min(&self) -> u32 {
+        self.schedule_slack_min.unwrap_or(Self::SCHEDULE_SLACK_MIN)
+    }
 }
 
 /// Who may read restricted payloads (DESIGN.md §3.3).
@@ -499,6 +586,9 @@ impl Default for Humanitarian {
             second_escalation_min: 60,
             site_buffer_m: 500.0,
             movement_buffer_m: 1000.0,
+            probe_window_min: None,
+            probe_report_after: None,
+            probe_refuse_after: None,
         }
     }
 }

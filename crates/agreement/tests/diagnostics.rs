@@ -394,3 +394,58 @@ fn hostile_inputs_do_not_panic() {
     ]);
     assert!(matches!(r, Err(Error::Invalid(_))));
 }
+
+#[test]
+fn strike_and_probing_parameters_are_checked_like_every_key() {
+    let toml = format!(
+        "{}\n[strike]\nreview_window_mins = 45\nlocation_tolerance_m = -1\n",
+        replaced(
+            TOML,
+            "ack_deadline_min = 30",
+            "ack_deadline_min = 30\nprobe_report_after = 7\nprobe_refuse_after = 6"
+        )
+    );
+    check(
+        &toml,
+        ZONES,
+        &[
+            (
+                at("agreement.toml", &toml, "[humanitarian]", 0),
+                "probe_report_after (7) is above probe_refuse_after (6)",
+            ),
+            (
+                at("agreement.toml", &toml, "review_window_mins", 0),
+                "unknown key `review_window_mins` in [strike]",
+            ),
+            (at("agreement.toml", &toml, "-1", 0), "location_tolerance_m"),
+        ],
+    );
+    let fine = format!(
+        "{TOML}\n[strike]\nreview_window_min = 45\nlocation_tolerance_m = 3000\nschedule_slack_min = 10\n"
+    );
+    let a = load(&[
+        Source {
+            name: "agreement.toml",
+            text: &fine,
+        },
+        Source {
+            name: "zones.geojson",
+            text: ZONES,
+        },
+    ])
+    .unwrap_or_else(|e| panic!("{e}"));
+    let strike = &a.terms().strike;
+    assert_eq!(
+        (
+            strike.review_window_min(),
+            strike.location_tolerance_m(),
+            strike.schedule_slack_min()
+        ),
+        (45, 3000.0, 10)
+    );
+    assert_eq!(
+        a.terms().humanitarian.probe_refuse_after(),
+        6,
+        "the default"
+    );
+}

@@ -103,3 +103,24 @@ fn any_term_change_changes_the_hash() {
     );
     assert_ne!(hash(TOML, &flagged), original, "approximate flag");
 }
+
+/// The optional `[strike]` section and probing thresholds are additive: absent (or an empty
+/// table) they leave the hash of existing packages as it was; set, they change it.
+#[test]
+fn optional_strike_and_probing_parameters_change_the_hash_only_when_set() {
+    let original = hash(TOML, ZONES);
+    assert_eq!(hash(&format!("{TOML}\n[strike]\n"), ZONES), original);
+    for extra in [
+        "\n[strike]\nreview_window_min = 45\n",
+        "\n[strike]\nlocation_tolerance_m = 3000\n",
+        "\n[strike]\nschedule_slack_min = 10\n",
+    ] {
+        assert_ne!(hash(&format!("{TOML}{extra}"), ZONES), original, "{extra}");
+    }
+    let probing = edit(
+        TOML,
+        "ack_deadline_min = 30",
+        "ack_deadline_min = 30\nprobe_report_after = 2",
+    );
+    assert_ne!(hash(&probing, ZONES), original);
+}

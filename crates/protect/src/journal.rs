@@ -225,7 +225,7 @@ pub enum Decision {
     },
 }
 
-/// Tunables the agreement does not carry.
+/// Tunables of the journal, from the agreement ([`JournalParams::from_agreement`]).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct JournalParams {
     /// Strike check tunables.
@@ -237,12 +237,27 @@ pub struct JournalParams {
 }
 
 impl Default for JournalParams {
-    /// Strike and probe defaults; 30 minutes to review.
+    /// Strike and probe defaults; 30 minutes to review (the agreement's defaults).
     fn default() -> Self {
         Self {
             strike: StrikeParams::default(),
             probe: ProbePolicy::default(),
-            review_window: SignedDuration::from_mins(30),
+            review_window: SignedDuration::from_mins(i64::from(
+                jic_agreement::Strike::REVIEW_WINDOW_MIN,
+            )),
+        }
+    }
+}
+
+impl JournalParams {
+    /// The agreement's parameters: `[strike]` (review window, location tolerance, schedule
+    /// slack) and `[humanitarian]` probing thresholds, with their documented defaults.
+    pub fn from_agreement(agreement: &Agreement) -> Self {
+        let terms = agreement.terms();
+        Self {
+            strike: StrikeParams::from_terms(&terms.strike),
+            probe: ProbePolicy::from_terms(&terms.humanitarian),
+            review_window: SignedDuration::from_mins(i64::from(terms.strike.review_window_min())),
         }
     }
 }

@@ -101,12 +101,20 @@ pub struct ProbePolicy {
 }
 
 impl Default for ProbePolicy {
-    /// One hour; report after 3 near misses, refuse after 6.
+    /// One hour; report after 3 near misses, refuse after 6 (the agreement's defaults).
     fn default() -> Self {
+        Self::from_terms(&jic_agreement::Humanitarian::default())
+    }
+}
+
+impl ProbePolicy {
+    /// From the agreement's `[humanitarian]` probing thresholds (`probe_window_min`,
+    /// `probe_report_after`, `probe_refuse_after`), their documented defaults where unset.
+    pub fn from_terms(h: &jic_agreement::Humanitarian) -> Self {
         Self {
-            window: SignedDuration::from_hours(1),
-            report_after: 3,
-            refuse_after: 6,
+            window: SignedDuration::from_mins(i64::from(h.probe_window_min())),
+            report_after: h.probe_report_after(),
+            refuse_after: h.probe_refuse_after(),
         }
     }
 }

@@ -178,7 +178,8 @@ pub struct AirOperation {
     pub open_conflicts: Vec<String>,
 }
 
-/// Tunables of the check that the agreement does not carry.
+/// Tunables of the check, from the agreement's `[strike]` section
+/// ([`StrikeParams::from_agreement`]).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct StrikeParams {
     /// A strike area farther than this from the filer's own air operation is flagged, metres.
@@ -188,12 +189,25 @@ pub struct StrikeParams {
 }
 
 impl Default for StrikeParams {
-    /// 5 km and 30 minutes.
+    /// 5 km and 30 minutes (the agreement's defaults, [`jic_agreement::Strike`]).
     fn default() -> Self {
+        Self::from_terms(&jic_agreement::Strike::default())
+    }
+}
+
+impl StrikeParams {
+    /// From the agreement's `[strike]` parameters (`location_tolerance_m`,
+    /// `schedule_slack_min`), their documented defaults where unset.
+    pub fn from_terms(strike: &jic_agreement::Strike) -> Self {
         Self {
-            location_error_m: 5_000.0,
-            schedule_slack: SignedDuration::from_mins(30),
+            location_error_m: strike.location_tolerance_m(),
+            schedule_slack: SignedDuration::from_mins(i64::from(strike.schedule_slack_min())),
         }
+    }
+
+    /// From the agreement in force.
+    pub fn from_agreement(agreement: &Agreement) -> Self {
+        Self::from_terms(&agreement.terms().strike)
     }
 }
 

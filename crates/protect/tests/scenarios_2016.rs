@@ -181,6 +181,67 @@ fn a_the_nine_km_location_error_is_flagged_against_the_filers_own_air_operation(
     assert!(f.message.contains("own air operation"), "{}", f.message);
 }
 
+/// The review window, the location tolerance and the probing thresholds are the agreement's
+/// (`[strike]`, `[humanitarian]`), not constants: a package that tolerates 10 km does not flag
+/// the 9 km error, and gives the counterpart the 40 minutes it states.
+#[test]
+fn strike_and_probing_parameters_come_from_the_agreement() {
+    let toml = format!(
+        "{}\n[strike]\nlocation_tolerance_m = 10000\nreview_window_min = 40\n",
+        TOML.replace(
+            "movement_buffer_m = 1000",
+            "movement_buffer_m = 1000\nprobe_report_after = 1"
+        )
+    );
+    let agreement = load(&[
+        Source {
+            name: "agreement.toml",
+            text: &toml,
+        },
+        Source {
+            name: "zones.geojson",
+            text: ZONES,
+        },
+    ])
+    .unwrap_or_else(|e| panic!("{e}"));
+    let params = JournalParams::from_agreement(&agreement);
+    assert_eq!(params.probe.report_after, 1);
+    assert_eq!(params.probe.refuse_after, 6, "the default");
+    let mut journal = Journal::new(agreement, params);
+    let log = vec![
+        ("2016-09-14T19:00:00+03:00", "phase", "", json!("extension")),
+        tharda_air_operation(),
+        (
+            "2016-09-17T15:00:00+03:00",
+            kind::STRIKE_NOTICE,
+            "us",
+            tharda_notice("dez-1-as-notified", 40.0709, 35.1998),
+        ),
+    ];
+    let decisions = run(&mut journal, &log);
+    let Some(Decision::Assessed {
+        assessment,
+        review_deadline,
+        ..
+    }) = decisions
+        .iter()
+        .find(|d| matches!(d, Decision::Assessed { .. }))
+    else {
+        panic!("{decisions:?}")
+    };
+    let f = assessment
+        .findings
+        .iter()
+        .find(|f| f.rule == "jic.location_consistency")
+        .expect("location finding");
+    assert_eq!(f.severity, Severity::Info, "{f:?}");
+    assert!(
+        matches!(f.detail, FindingDetail::LocationConsistency { threshold_m, .. } if (threshold_m - 10_000.0).abs() < 1e-9)
+    );
+    // 40 minutes after filing (a deadline never runs past the window start, 15:55).
+    assert_eq!(*review_deadline, t("2016-09-17T15:40:00+03:00"));
+}
+
 /// The UN/SARC convoy of 19 Sept 2016 from government-held Aleppo to the SARC warehouse at
 /// Urum al-Kubra (events_2016.md §5): departed ~10:50, arrived ~13:30, struck ~19:10–19:30.
 fn convoy_log() -> Vec<LogEntry> {

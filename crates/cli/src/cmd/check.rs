@@ -115,7 +115,7 @@ fn strike(args: &StrikeArgs) -> anyhow::Result<ExitCode> {
             sites: &sites,
             notifications: &situation.notifications,
             air_operations: &situation.air_operations,
-            params: StrikeParams::default(),
+            params: StrikeParams::from_agreement(&agreement),
         },
         &phase,
     )

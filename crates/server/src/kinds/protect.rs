@@ -342,7 +342,8 @@ pub fn rebuild(conn: &Connection, below: u64) -> Result<(String, Journal), ApiEr
 pub fn replay(conn: &Connection, below: u64) -> Result<Replay, ApiError> {
     let below = below.min(i64::MAX as u64);
     let (hash, agreement) = agreement_in_force(conn)?;
-    let mut journal = Journal::new(agreement, JournalParams::default());
+    let params = JournalParams::from_agreement(&agreement);
+    let mut journal = Journal::new(agreement, params);
     let mut decisions = Vec::new();
     let q = format!(
         "SELECT leaf_index, kind, party, received, payload_json FROM submission
