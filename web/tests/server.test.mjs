@@ -106,6 +106,10 @@ test('against jic serve: the page loads, draws the agreement zones from the pack
   try {
     assert.ok(await layerCount(page, 'zones') >= 5, 'zones from the agreement package');
     assert.equal(await page.getAttribute('#connection', 'data-state'), 'connected');
+    // GET /api/v1/whoami names the role; the duty officer files nothing but acknowledgments.
+    assert.match(await page.textContent('#identity'), /signed in as duty_officer \(jic\)/);
+    assert.equal(await page.isVisible('#notify-button'), false);
+    assert.equal(await page.isVisible('#incident-button'), false);
     assert.deepEqual(problems, []);
   } finally {
     await dispose();
@@ -126,6 +130,9 @@ test('against jic serve: a conflicting plan raises an alert that reaches the par
     assert.match(await page.textContent('#alert-list'), /plan conflict/);
     const seen = await received(browser);
     assert.ok(seen.includes('RU-WEB-1'), 'the alert names the other operation');
+    // Every air operation carries its receipt time: our own filing's, and for the other
+    // party's conflicting legs the alert's that revealed them.
+    await page.waitForFunction(() => ['US-WEB-1', 'RU-WEB-1'].every((id) => window.jic.state.features.airops.get(id)?.properties.received));
     assert.ok(!seen.includes('34.11111') && !seen.includes('36.22222'), "a non-conflicting leg of the other party's plan reached the page");
     assert.deepEqual(problems, []);
   } finally {
@@ -142,6 +149,8 @@ test('against jic serve: a site drawn and signed in the browser is accepted and 
 
   const un = await open('un_ocha');
   try {
+    assert.equal(await un.page.getAttribute('body', 'data-role'), 'humanitarian');
+    assert.equal(await un.page.isVisible('#notify-button'), true, 'a humanitarian may notify');
     await loadKey(un.page, skey('un_ocha'), 'un_ocha');
     await un.page.click('#notify-button');
     await un.page.fill('#notify-name', 'hospital-web-test');
@@ -162,6 +171,9 @@ test('against jic serve: a site drawn and signed in the browser is accepted and 
     await waitForStatus(un.page, /Accepted: log entry #\d+/);
     await un.page.evaluate(() => window.jic.reload());
     await un.page.waitForFunction(() => [...window.jic.state.features.incidents.values()].some((f) => f.properties.classification?.outcome));
+    // The server's receipt time orders the replay slider.
+    const received = await un.page.evaluate(() => window.jic.state.features.sites.get('un_ocha/hospital-web-test')?.properties.received);
+    assert.ok(Number.isFinite(Date.parse(received)), `received: ${received}`);
     assert.equal(await un.page.textContent('li[data-layer="incidents"] .layer-note'), '');
     assert.deepEqual(un.problems, []);
   } finally {
@@ -174,6 +186,8 @@ test('against jic serve: a site drawn and signed in the browser is accepted and 
       throw new Error(`${e.message}; events: ${await us.page.evaluate(() => JSON.stringify(window.jic.events).slice(0, 1500))}; sites: ${await us.page.evaluate(() => JSON.stringify([...window.jic.state.features.sites.keys()]))}`);
     });
     const site = await us.page.evaluate(() => window.jic.state.features.sites.get('un_ocha/hospital-web-test'));
+    assert.equal(await us.page.isVisible('#notify-button'), false, 'a party does not notify sites');
+    assert.equal(await us.page.isVisible('#incident-button'), true, 'a party may report an incident');
     assert.equal(site.geometry.type, 'Point', 'a shared site reaches its recipient with a position');
     assert.doesNotMatch(await us.page.textContent('li[data-layer="sites"] .layer-note'), /no list endpoint/);
     await us.page.evaluate(() => window.jic.map.setView([36.19, 37.1], 11, { animate: false }));
