@@ -1,5 +1,6 @@
 //! `jic serve` serves the embedded dashboard at `/` beside the API, and an unknown path still
-//! gets the API's problem+json 404 (the dashboard claims only `/` and `/assets/`).
+//! gets the API's problem+json 404 (the dashboard claims only `/` and `/assets/`); the API the
+//! page asks first (`/api/v1/whoami`) answers beside it.
 
 #![allow(
     clippy::unwrap_used,
@@ -52,7 +53,7 @@ async fn serve_answers_the_dashboard_at_root_and_problem_json_elsewhere() {
     let client = reqwest::Client::new();
     let mut answers = Vec::new();
     if let Some(base) = &base {
-        for path in ["/", "/no/such/page"] {
+        for path in ["/", "/no/such/page", "/api/v1/whoami"] {
             let answer = client.get(format!("{base}{path}")).send().await;
             answers.push(match answer {
                 Ok(r) => {
@@ -85,4 +86,8 @@ async fn serve_answers_the_dashboard_at_root_and_problem_json_elsewhere() {
     assert_eq!(kind, "application/problem+json");
     let problem: serde_json::Value = serde_json::from_str(body).unwrap();
     assert_eq!(problem["status"], 404);
+    // The page asks who it is; without a token the API refuses, as problem+json.
+    let (status, kind, body) = &answers[2];
+    assert_eq!(*status, 401, "GET /api/v1/whoami without a token: {body}");
+    assert_eq!(kind, "application/problem+json");
 }
