@@ -100,9 +100,12 @@ test('strike notices from /strike-notices are drawn coloured by verdict, with ef
     assert.ok(strokes.some(([c, s]) => c.includes('strike-clear') && s === '#1e7b34'), JSON.stringify(strokes));
     assert.equal(await page.$$eval('path.strike-effects', (ps) => ps.filter((p) => p.getAttribute('stroke-dasharray')).length), 1);
     await page.evaluate(() => {
+      window.jic.map.setView([35.262, 40.14], 12, { animate: false });
       window.jic.map.eachLayer((l) => { if (l.feature?.id === 'strike-tharda') l.openPopup(); });
     });
     const text = await page.textContent('.leaflet-popup-content');
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: SHOTS + 'strikes.png' });
     assert.match(text, /conflict/);
     assert.match(text, /R-CONTROL \(§3\(b\)\): strike area inside deir_ez_zor_airport_govt/);
     assert.match(text, /US-AO-17/);
