@@ -45,6 +45,7 @@ before(async () => {
   });
   demo.url = welcome.match(/Dashboard:\s+(http:\/\/[^\s/]+)/)[1];
   demo.token = welcome.match(/^\s+jic \(duty_officer\)\s+(\S+)$/m)[1];
+  demo.usToken = welcome.match(/^\s+us \(party\)\s+(\S+)$/m)?.[1];
 });
 
 after(async () => {
@@ -107,7 +108,28 @@ test('jic demo serves the dashboard with the September 2016 scenario playing', {
     if (process.env.JIC_SCREENSHOT_DIR) {
       mkdirSync(process.env.JIC_SCREENSHOT_DIR, { recursive: true });
       await page.screenshot({ path: join(process.env.JIC_SCREENSHOT_DIR, 'demo-running.png') });
+      await page.screenshot({ path: join(process.env.JIC_SCREENSHOT_DIR, 'demo-duty-officer.png') });
     }
+    assert.deepEqual(problems, []);
+  } finally {
+    await dispose();
+  }
+});
+
+test('jic demo: the US cell over Aleppo sees its role, the package zones, shared sites and incidents', { skip: SKIP, timeout: 60000 }, async () => {
+  assert.ok(demo.usToken, `no "us (party)" token in the demo's welcome:\n${output.slice(0, 2000)}`);
+  const { page, problems, dispose } = await openBrowser(demo.url);
+  try {
+    await page.goto(demo.url + '/');
+    await page.waitForFunction(() => document.body.dataset.basemap === 'loaded' && document.body.dataset.loaded === 'true');
+    await signIn(page, demo.usToken);
+    assert.match(await page.textContent('#identity'), /signed in as party \(us\)/);
+    assert.equal(await page.isVisible('#notify-button'), false, 'a party does not notify sites');
+    assert.ok(await layerCount(page, 'zones') >= 5);
+    await page.evaluate(() => window.jic.map.setView([36.2, 37.15], 12, { animate: false }));
+    await page.waitForTimeout(500);
+    await page.screenshot({ path: join(SCRATCH, 'demo-party-aleppo.png') });
+    if (process.env.JIC_SCREENSHOT_DIR) await page.screenshot({ path: join(process.env.JIC_SCREENSHOT_DIR, 'demo-party-aleppo.png') });
     assert.deepEqual(problems, []);
   } finally {
     await dispose();
