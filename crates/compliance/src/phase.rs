@@ -27,7 +27,7 @@
 //! `as_of`): the same log prefix replayed anywhere gives the same days, transitions and
 //! explanations. Sorting is by time then id throughout.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use jic_agreement::{Agreement, PhaseStart};
 use jiff::civil::Date;
@@ -38,7 +38,7 @@ use serde::{Deserialize, Serialize};
 use crate::Error;
 use crate::classify::{Classification, Outcome, classify};
 use crate::incident::IncidentReport;
-use crate::links::Context;
+use crate::links::{Context, StrikeNoticeRef};
 use crate::workflow::ReviewStatus;
 
 /// Most days the clock will judge in one computation (ten years).
@@ -313,166 +313,297 @@ impl PhaseClock {
         context: &Context,
         as_of: Timestamp,
     ) -> Result<ClockResult, Error> {
-        let calm = &agreement.terms().calm_day;
-        let offset = Offset::from_seconds(calm.utc_offset_seconds).map_err(|e| Error::Invalid {
-            what: "calm-day definition",
-            problems: vec![format!("UTC offset: {e}")],
-        })?;
-        let tz = TimeZone::fixed(offset);
-        let mut started: BTreeMap<String, Started> = BTreeMap::new();
-        for phase in &agreement.terms().phases {
-            if let PhaseStart::At(at) = phase.start {
-                started.insert(
-                    phase.id.clone(),
-                    Started {
-                        at,
-                        cause: TransitionCause::Scheduled,
-                    },
+        run(agreement, incidents, as_of, &mut Judge::Full(context))
+    }
+
+    /// The days, transitions, timeline and phase in force of [`PhaseClock::compute`], with the
+    /// same inputs, but with outcomes remembered in `memo` between calls: only verified
+    /// incidents on judged days are classified (nothing else can change a day's verdict), and an
+    /// incident whose report, timeline, agreement and strike notices are those of a remembered
+    /// classification is not classified again. `classifications` is left empty (classify the
+    /// one incident you need with [`classify`] and this result's timeline).
+    ///
+    /// Why this is exact: a day's verdict depends on the outcomes of its verified incidents
+    /// alone, and an outcome depends on the context only through its strike notices (links to
+    /// sites, movements and air operations inform a classification without deciding it), so the
+    /// memo is keyed by everything the outcome reads. The cost per call is one pass over the
+    /// incidents and the days, plus a classification for each verified incident not seen before
+    /// in that form: independent of the history's size in the common case of a new report.
+    ///
+    /// ```
+    /// use jic_agreement::{Source, load};
+    /// use jic_compliance::phase::OutcomeMemo;
+    /// use jic_compliance::{Context, PhaseClock};
+    /// let agreement = load(&[
+    ///     Source { name: "agreement.toml", text: include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../scenarios/syria-2016-09/agreement/agreement.toml")) },
+    ///     Source { name: "zones.geojson", text: include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../scenarios/syria-2016-09/agreement/zones.geojson")) },
+    /// ])?;
+    /// let as_of = "2016-09-20T12:00:00Z".parse()?;
+    /// let mut memo = OutcomeMemo::default();
+    /// let fast = PhaseClock::compute_phases(&agreement, &[], &Context::default(), as_of, &mut memo)?;
+    /// let full = PhaseClock::compute(&agreement, &[], &Context::default(), as_of)?;
+    /// assert_eq!((fast.transitions, fast.days), (full.transitions, full.days));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`PhaseClock::compute`], for the incidents it classifies.
+    pub fn compute_phases(
+        agreement: &Agreement,
+        incidents: &[ClockIncident],
+        context: &Context,
+        as_of: Timestamp,
+        memo: &mut OutcomeMemo,
+    ) -> Result<ClockResult, Error> {
+        let hash = agreement.hash_hex();
+        if memo.agreement != hash || memo.strike_notices != context.strike_notices {
+            memo.agreement = hash;
+            memo.strike_notices.clone_from(&context.strike_notices);
+            memo.outcomes.clear();
+        }
+        run(agreement, incidents, as_of, &mut Judge::Memo(context, memo))
+    }
+}
+
+/// Outcomes remembered between calls of [`PhaseClock::compute_phases`], by incident id, with
+/// what they were computed from. Valid for one agreement and one set of strike notices; it
+/// forgets everything when either changes.
+#[derive(Debug, Clone, Default)]
+pub struct OutcomeMemo {
+    agreement: String,
+    strike_notices: Vec<StrikeNoticeRef>,
+    outcomes: HashMap<String, (IncidentReport, PhaseTimeline, Outcome)>,
+}
+
+impl OutcomeMemo {
+    /// Number of remembered outcomes.
+    pub fn len(&self) -> usize {
+        self.outcomes.len()
+    }
+
+    /// Whether nothing is remembered.
+    pub fn is_empty(&self) -> bool {
+        self.outcomes.is_empty()
+    }
+}
+
+/// How [`run`] classifies: every incident, keeping the classifications, or only what a day's
+/// verdict needs, through the memo.
+enum Judge<'a> {
+    Full(&'a Context),
+    Memo(&'a Context, &'a mut OutcomeMemo),
+}
+
+impl Judge<'_> {
+    fn is_full(&self) -> bool {
+        matches!(self, Judge::Full(_))
+    }
+
+    /// The outcome of one incident under `timeline`, and its classification in full mode.
+    fn judge(
+        &mut self,
+        agreement: &Agreement,
+        report: &IncidentReport,
+        timeline: &PhaseTimeline,
+    ) -> Result<(Outcome, Option<Classification>), Error> {
+        match self {
+            Judge::Full(context) => {
+                let c = classify(agreement, report, timeline, context)?;
+                Ok((c.outcome, Some(c)))
+            }
+            Judge::Memo(context, memo) => {
+                if let Some((r, t, outcome)) = memo.outcomes.get(&report.id)
+                    && r == report
+                    && t == timeline
+                {
+                    return Ok((*outcome, None));
+                }
+                let c = classify(agreement, report, timeline, context)?;
+                memo.outcomes.insert(
+                    report.id.clone(),
+                    (report.clone(), timeline.clone(), c.outcome),
                 );
+                Ok((c.outcome, None))
             }
         }
-        resolve_chained(agreement, &mut started);
+    }
+}
 
-        // Incidents by local day, in id order within a day.
-        let mut sorted: Vec<&ClockIncident> = incidents.iter().collect();
-        sorted.sort_by(|a, b| {
-            a.report
-                .occurred
-                .from
-                .cmp(&b.report.occurred.from)
-                .then(a.report.id.cmp(&b.report.id))
-        });
-        let mut by_day: BTreeMap<Date, Vec<&ClockIncident>> = BTreeMap::new();
-        for inc in &sorted {
-            by_day
-                .entry(inc.report.occurred.from.to_zoned(tz.clone()).date())
-                .or_default()
-                .push(inc);
+fn run(
+    agreement: &Agreement,
+    incidents: &[ClockIncident],
+    as_of: Timestamp,
+    judge: &mut Judge<'_>,
+) -> Result<ClockResult, Error> {
+    let calm = &agreement.terms().calm_day;
+    let offset = Offset::from_seconds(calm.utc_offset_seconds).map_err(|e| Error::Invalid {
+        what: "calm-day definition",
+        problems: vec![format!("UTC offset: {e}")],
+    })?;
+    let tz = TimeZone::fixed(offset);
+    let mut started: BTreeMap<String, Started> = BTreeMap::new();
+    for phase in &agreement.terms().phases {
+        if let PhaseStart::At(at) = phase.start {
+            started.insert(
+                phase.id.clone(),
+                Started {
+                    at,
+                    cause: TransitionCause::Scheduled,
+                },
+            );
         }
+    }
+    resolve_chained(agreement, &mut started);
 
-        let mut classifications: BTreeMap<String, Classification> = BTreeMap::new();
-        let mut days = Vec::new();
-        let mut streaks: BTreeMap<String, Vec<Date>> = BTreeMap::new();
-        let first = started.values().map(|s| s.at).min();
-        if let Some(first) = first {
-            let mut date = first.to_zoned(tz.clone()).date();
-            while days.len() < MAX_DAYS {
-                let Some((start, end)) = day_bounds(date, &tz) else {
-                    break;
+    // Incidents by local day, in id order within a day.
+    let mut sorted: Vec<&ClockIncident> = incidents.iter().collect();
+    sorted.sort_by(|a, b| {
+        a.report
+            .occurred
+            .from
+            .cmp(&b.report.occurred.from)
+            .then(a.report.id.cmp(&b.report.id))
+    });
+    let mut by_day: BTreeMap<Date, Vec<&ClockIncident>> = BTreeMap::new();
+    for inc in &sorted {
+        by_day
+            .entry(inc.report.occurred.from.to_zoned(tz.clone()).date())
+            .or_default()
+            .push(inc);
+    }
+
+    let mut classifications: BTreeMap<String, Classification> = BTreeMap::new();
+    let mut days = Vec::new();
+    let mut streaks: BTreeMap<String, Vec<Date>> = BTreeMap::new();
+    let first = started.values().map(|s| s.at).min();
+    if let Some(first) = first {
+        let mut date = first.to_zoned(tz.clone()).date();
+        while days.len() < MAX_DAYS {
+            let Some((start, end)) = day_bounds(date, &tz) else {
+                break;
+            };
+            if end > as_of {
+                break;
+            }
+            let timeline = timeline_of(agreement, &started);
+            let mut counted = Vec::new();
+            let mut not_counted = Vec::new();
+            for inc in by_day.get(&date).map(Vec::as_slice).unwrap_or(&[]) {
+                // An unverified incident never counts: the memo path does not classify it.
+                let (outcome, c) = if judge.is_full() || inc.status == ReviewStatus::Verified {
+                    judge.judge(agreement, &inc.report, &timeline)?
+                } else {
+                    (Outcome::Undetermined, None)
                 };
-                if end > as_of {
-                    break;
-                }
-                let timeline = timeline_of(agreement, &started);
-                let mut counted = Vec::new();
-                let mut not_counted = Vec::new();
-                for inc in by_day.get(&date).map(Vec::as_slice).unwrap_or(&[]) {
-                    let c = classify(agreement, &inc.report, &timeline, context)?;
-                    if inc.status == ReviewStatus::Verified && c.outcome == Outcome::Violation {
-                        counted.push(inc.report.id.clone());
+                if inc.status == ReviewStatus::Verified && outcome == Outcome::Violation {
+                    counted.push(inc.report.id.clone());
+                } else {
+                    let reason = if inc.status != ReviewStatus::Verified {
+                        format!("{} (only verified incidents count)", inc.status)
                     } else {
-                        let reason = if inc.status != ReviewStatus::Verified {
-                            format!("{} (only verified incidents count)", inc.status)
-                        } else {
-                            format!("verified, classified {}", c.outcome)
-                        };
-                        not_counted.push(NotCounted {
-                            incident: inc.report.id.clone(),
-                            reason,
-                        });
-                    }
+                        format!("verified, classified {outcome}")
+                    };
+                    not_counted.push(NotCounted {
+                        incident: inc.report.id.clone(),
+                        reason,
+                    });
+                }
+                if let Some(c) = c {
                     classifications.insert(inc.report.id.clone(), c);
                 }
-                let n = u32::try_from(counted.len()).unwrap_or(u32::MAX);
-                let is_calm = n <= calm.max_verified_violations;
-                let phase_at_start = timeline.phase_at(start).map(str::to_owned);
-
-                // Count toward phases waiting for calm days.
-                let mut progress = Vec::new();
-                let mut newly = Vec::new();
-                for phase in &agreement.terms().phases {
-                    let PhaseStart::After {
-                        phase: prev,
-                        calm_days,
-                    } = &phase.start
-                    else {
-                        continue;
-                    };
-                    if *calm_days == 0 || started.contains_key(&phase.id) {
-                        continue;
-                    }
-                    let Some(prev_start) = started.get(prev).map(|s| s.at) else {
-                        continue;
-                    };
-                    if start < prev_start {
-                        continue;
-                    }
-                    let streak = streaks.entry(phase.id.clone()).or_default();
-                    if is_calm {
-                        streak.push(date);
-                    } else {
-                        streak.clear();
-                    }
-                    let consecutive = u32::try_from(streak.len()).unwrap_or(u32::MAX);
-                    progress.push(Progress {
-                        phase: phase.id.clone(),
-                        consecutive,
-                        needed: *calm_days,
-                    });
-                    if consecutive >= *calm_days {
-                        newly.push((phase.id.clone(), prev.clone(), streak.clone()));
-                    }
-                }
-                for (id, after, calm_run) in newly {
-                    started.insert(
-                        id,
-                        Started {
-                            at: end,
-                            cause: TransitionCause::CalmDays {
-                                after,
-                                days: calm_run,
-                            },
-                        },
-                    );
-                    resolve_chained(agreement, &mut started);
-                }
-
-                let explanation = explain_day(
-                    date,
-                    &tz,
-                    &counted,
-                    &not_counted,
-                    calm.max_verified_violations,
-                    is_calm,
-                    &progress,
-                );
-                days.push(DayVerdict {
-                    date,
-                    start,
-                    end,
-                    phase: phase_at_start,
-                    counted,
-                    not_counted,
-                    threshold: calm.max_verified_violations,
-                    calm: is_calm,
-                    progress,
-                    explanation,
-                });
-                let Ok(next) = date.tomorrow() else { break };
-                date = next;
             }
-        }
+            let n = u32::try_from(counted.len()).unwrap_or(u32::MAX);
+            let is_calm = n <= calm.max_verified_violations;
+            let phase_at_start = timeline.phase_at(start).map(str::to_owned);
 
-        // Incidents outside judged days are classified with the final timeline.
-        let timeline = timeline_of(agreement, &started);
+            // Count toward phases waiting for calm days.
+            let mut progress = Vec::new();
+            let mut newly = Vec::new();
+            for phase in &agreement.terms().phases {
+                let PhaseStart::After {
+                    phase: prev,
+                    calm_days,
+                } = &phase.start
+                else {
+                    continue;
+                };
+                if *calm_days == 0 || started.contains_key(&phase.id) {
+                    continue;
+                }
+                let Some(prev_start) = started.get(prev).map(|s| s.at) else {
+                    continue;
+                };
+                if start < prev_start {
+                    continue;
+                }
+                let streak = streaks.entry(phase.id.clone()).or_default();
+                if is_calm {
+                    streak.push(date);
+                } else {
+                    streak.clear();
+                }
+                let consecutive = u32::try_from(streak.len()).unwrap_or(u32::MAX);
+                progress.push(Progress {
+                    phase: phase.id.clone(),
+                    consecutive,
+                    needed: *calm_days,
+                });
+                if consecutive >= *calm_days {
+                    newly.push((phase.id.clone(), prev.clone(), streak.clone()));
+                }
+            }
+            for (id, after, calm_run) in newly {
+                started.insert(
+                    id,
+                    Started {
+                        at: end,
+                        cause: TransitionCause::CalmDays {
+                            after,
+                            days: calm_run,
+                        },
+                    },
+                );
+                resolve_chained(agreement, &mut started);
+            }
+
+            let explanation = explain_day(
+                date,
+                &tz,
+                &counted,
+                &not_counted,
+                calm.max_verified_violations,
+                is_calm,
+                &progress,
+            );
+            days.push(DayVerdict {
+                date,
+                start,
+                end,
+                phase: phase_at_start,
+                counted,
+                not_counted,
+                threshold: calm.max_verified_violations,
+                calm: is_calm,
+                progress,
+                explanation,
+            });
+            let Ok(next) = date.tomorrow() else { break };
+            date = next;
+        }
+    }
+
+    // Incidents outside judged days are classified with the final timeline.
+    let timeline = timeline_of(agreement, &started);
+    if let Judge::Full(context) = judge {
         for inc in &sorted {
             if !classifications.contains_key(&inc.report.id) {
                 let c = classify(agreement, &inc.report, &timeline, context)?;
                 classifications.insert(inc.report.id.clone(), c);
             }
         }
+    }
 
-        let mut transitions: Vec<Transition> = started
+    let mut transitions: Vec<Transition> = started
             .iter()
             .filter(|(_, s)| s.at <= as_of)
             .map(|(id, s)| {
@@ -506,19 +637,18 @@ impl PhaseClock {
                 }
             })
             .collect();
-        transitions.sort_by(|a, b| a.at.cmp(&b.at).then(a.phase.cmp(&b.phase)));
-        let phase_now = timeline.phase_at(as_of).map(str::to_owned);
-        Ok(ClockResult {
-            agreement: agreement.hash_hex(),
-            as_of,
-            utc_offset_seconds: calm.utc_offset_seconds,
-            days,
-            transitions,
-            timeline,
-            phase_now,
-            classifications: classifications.into_values().collect(),
-        })
-    }
+    transitions.sort_by(|a, b| a.at.cmp(&b.at).then(a.phase.cmp(&b.phase)));
+    let phase_now = timeline.phase_at(as_of).map(str::to_owned);
+    Ok(ClockResult {
+        agreement: agreement.hash_hex(),
+        as_of,
+        utc_offset_seconds: calm.utc_offset_seconds,
+        days,
+        transitions,
+        timeline,
+        phase_now,
+        classifications: classifications.into_values().collect(),
+    })
 }
 
 fn explain_day(

@@ -337,3 +337,143 @@ fn replay_of_logged_submissions_feeds_the_clock() {
     );
     assert!(r.transitions.iter().all(|t| t.phase != "jic"));
 }
+
+/// One step of a history: a new incident (day after 12 Sept, minute, kind of act, status),
+/// a status change of an earlier one, or a strike notice filed (the memo must forget).
+#[derive(Debug, Clone)]
+enum Step {
+    Report(u8, u8, u8, u8),
+    Review(usize, u8),
+    Notice,
+}
+
+fn step() -> impl proptest::strategy::Strategy<Value = Step> {
+    use proptest::prelude::*;
+    prop_oneof![
+        6 => (0u8..16, 0u8..60, 0u8..4, 0u8..5).prop_map(|(d, m, k, s)| Step::Report(d, m, k, s)),
+        3 => (0usize..64, 0u8..5).prop_map(|(i, s)| Step::Review(i, s)),
+        1 => Just(Step::Notice),
+    ]
+}
+
+fn status(s: u8) -> ReviewStatus {
+    [
+        ReviewStatus::Reported,
+        ReviewStatus::UnderReview,
+        ReviewStatus::Verified,
+        ReviewStatus::Verified,
+        ReviewStatus::Disputed,
+    ][usize::from(s) % 5]
+}
+
+/// An act of one of four kinds: shelling of the opposition by the army (a violation), an
+/// airstrike by Russia on a designated group, an attack on a humanitarian site by someone
+/// unknown, and an `other` report.
+fn act(id: &str, day: u8, minute: u8, kind: u8) -> jic_compliance::IncidentReport {
+    let at = format!("2016-09-{:02}T10:{minute:02}:00+03:00", 12 + day);
+    match kind {
+        0 => aleppo_shelling(id, &at),
+        1 => common::incident(id, Category::Airstrike, party("russia"), 36.0, 36.6, &at),
+        2 => common::incident(
+            id,
+            Category::AttackOnHumanitarian,
+            jic_compliance::AllegedActor::unknown(),
+            36.1516,
+            36.9678,
+            &at,
+        ),
+        _ => common::incident(id, Category::Other, group("saa"), 36.2, 37.1, &at),
+    }
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 16, ..Default::default() })]
+
+    /// The memoised clock of the server's submit path gives the days, transitions, timeline and
+    /// phase of the full computation after every step of a history, with one memo throughout
+    /// (reports, status changes both ways, strike notices changing the context).
+    #[test]
+    fn memoised_clock_equals_the_full_computation(steps in proptest::collection::vec(step(), 1..32)) {
+        let agreement = syria_2016();
+        let mut memo = jic_compliance::phase::OutcomeMemo::default();
+        let mut incidents: Vec<ClockIncident> = Vec::new();
+        let mut context = Context::default();
+        for (i, s) in steps.iter().enumerate() {
+            match s {
+                Step::Report(d, m, k, st) => incidents.push(ClockIncident {
+                    report: act(&format!("inc-{i}"), *d, *m, *k),
+                    status: status(*st),
+                }),
+                Step::Review(j, st) => {
+                    if !incidents.is_empty() {
+                        let j = j % incidents.len();
+                        incidents[j].status = status(*st);
+                    }
+                }
+                Step::Notice => context.strike_notices.push(jic_compliance::links::StrikeNoticeRef {
+                    id: format!("russia/n-{i}"),
+                    party: "russia".into(),
+                    group: Some("isil".into()),
+                    lat: 36.0,
+                    lon: 36.6,
+                    radius_m: 5_000.0,
+                    window_start: ts("2016-09-12T00:00:00Z"),
+                    window_end: ts("2016-09-30T00:00:00Z"),
+                    filed_at: ts("2016-09-11T00:00:00Z"),
+                    concurred: Some(i % 2 == 0),
+                }),
+            }
+            // The clock moves forward a day every few steps.
+            let as_of = ts("2016-09-13T09:00:00Z")
+                .checked_add(jiff::SignedDuration::from_hours(12 * i as i64))
+                .unwrap_or_else(|e| panic!("{e}"));
+            let full = PhaseClock::compute(&agreement, &incidents, &context, as_of);
+            let fast = PhaseClock::compute_phases(&agreement, &incidents, &context, as_of, &mut memo);
+            let (full, fast) = match (full, fast) {
+                (Ok(a), Ok(b)) => (a, b),
+                (a, b) => panic!("{:?} / {:?}", a.err(), b.err()),
+            };
+            proptest::prop_assert_eq!(&fast.days, &full.days);
+            proptest::prop_assert_eq!(&fast.transitions, &full.transitions);
+            proptest::prop_assert_eq!(&fast.timeline, &full.timeline);
+            proptest::prop_assert_eq!(&fast.phase_now, &full.phase_now);
+            proptest::prop_assert!(fast.classifications.is_empty());
+        }
+    }
+}
+
+#[test]
+fn a_calm_week_reached_through_the_memo_starts_the_jic_phase_on_the_same_day() {
+    // Calm days with one verified violation each, computed day by day with one memo: the
+    // memo's answer after each day is the full computation's, and the JIC phase starts.
+    let agreement = syria_2016();
+    let mut memo = jic_compliance::phase::OutcomeMemo::default();
+    let mut incidents = Vec::new();
+    for day in 0..10u8 {
+        incidents.push(ClockIncident {
+            report: aleppo_shelling(
+                &format!("calm-{day}"),
+                &format!("2016-09-{:02}T10:00:00+03:00", 13 + day),
+            ),
+            status: ReviewStatus::Verified,
+        });
+        let as_of = ts(&format!("2016-09-{:02}T01:00:00+03:00", 14 + day));
+        let full = compute(&incidents, &as_of.to_string());
+        let fast = PhaseClock::compute_phases(
+            &agreement,
+            &incidents,
+            &Context::default(),
+            as_of,
+            &mut memo,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(fast.transitions, full.transitions);
+        assert_eq!(fast.days, full.days);
+    }
+    assert!(
+        phases(&compute(&incidents, "2016-09-23T01:00:00+03:00"))
+            .iter()
+            .any(|(p, _)| *p == "jic")
+    );
+    assert_eq!(memo.len(), 10);
+}
