@@ -11,6 +11,14 @@
 //!   a recipient does. Sealed coordinates are served to nobody but the notifier.
 //! - `GET /api/v1/strike-notices/{id}`: `{"id", "party", "status", "assessment", "reviews",
 //!   "stop_requests"}` to the filer, the other parties, the joint cell and the monitors.
+//! - `GET /api/v1/strike-notices`: the dashboard's list, to the same readers, oldest first:
+//!   `[{"id", "party", "group", "area", "window": {"start", "end"}, "effects_radius_m",
+//!   "air_operation", "verdict", "status", "findings": [{"rule_id", "clause", "detail",
+//!   "severity"}], "received"}]`. `area` is the filed GeoJSON geometry (a Point with
+//!   `radius_m`, or a Polygon) for readers the disclosure policy entitles to the
+//!   `strike.notice` plaintext (and the filer); `null` for everyone else. `verdict` is the
+//!   assessment's, `status` the notice's now (after review, lapse or withdrawal). Findings say
+//!   what a sealed site is only as a distance band: never its coordinates.
 //! - `GET /api/v1/implementation`: `{"suspended", "standing": [{"party", "since", "reason"}]}`,
 //!   public to every reader.
 
@@ -30,6 +38,7 @@ use crate::problem::ApiError;
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/api/v1/notifications", get(list_notifications))
+        .route("/api/v1/strike-notices", get(list_strike_notices))
         .route("/api/v1/strike-notices/{id}", get(get_strike_notice))
         .route("/api/v1/implementation", get(implementation_status))
         .with_state(state)
@@ -288,6 +297,163 @@ pub async fn get_strike_notice(
         })
         .await?;
     Ok(Json(view))
+}
+
+/// The window of a strike notice.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct NoticeWindow {
+    /// Start (RFC 3339).
+    pub start: String,
+    /// End (RFC 3339).
+    pub end: String,
+}
+
+/// One finding of a strike assessment, as the list shows it.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct NoticeFinding {
+    /// The rule (an agreement rule id, or a `jic.*` procedure check).
+    pub rule_id: String,
+    /// The clause reference.
+    pub clause: String,
+    /// One sentence for people (distances, times, acknowledgments; a sealed site only as a
+    /// distance band).
+    pub detail: String,
+    /// `info`, `not_cleared` or `conflict`.
+    pub severity: String,
+}
+
+/// A strike notice in the dashboard's list.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct StrikeNoticeSummary {
+    /// The filer's id.
+    pub id: String,
+    /// The filing party.
+    pub party: String,
+    /// The designated group targeted.
+    pub group: Option<String>,
+    /// GeoJSON geometry (Point with `radius_m`, or Polygon); `null` unless the reader is
+    /// entitled to the notice's plaintext.
+    #[schema(value_type = Option<Object>)]
+    pub area: Option<Value>,
+    /// The strike window.
+    pub window: Option<NoticeWindow>,
+    /// Effects radius, metres.
+    pub effects_radius_m: Option<f64>,
+    /// The air operation it belongs to.
+    pub air_operation: Option<String>,
+    /// The assessment's verdict: `clear`, `not_cleared` or `conflict`.
+    pub verdict: Option<String>,
+    /// The notice's status now: the verdict after review or lapse, or `withdrawn`.
+    pub status: String,
+    /// Every finding, in check order.
+    pub findings: Vec<NoticeFinding>,
+    /// Receipt time of the notice (RFC 3339).
+    pub received: Option<String>,
+}
+
+/// id, party, status, verdict json, body json, received.
+type NoticeRow = (
+    String,
+    String,
+    String,
+    Option<String>,
+    String,
+    Option<String>,
+);
+
+fn strike_notices_for(
+    conn: &Connection,
+    reader: &Principal,
+    policy: &crate::policy::DisclosurePolicy,
+) -> Result<Vec<StrikeNoticeSummary>, ApiError> {
+    // The same readers as one notice: parties, the joint cell, monitors.
+    if !matches!(reader.role, Role::Party | Role::DutyOfficer | Role::Monitor) {
+        return Ok(Vec::new());
+    }
+    let mut stmt = conn
+        .prepare(
+            "SELECT n.id, n.party, n.status, n.verdict_json, n.body_json, s.received
+             FROM strike_notice n LEFT JOIN submission s ON s.leaf_index = n.leaf_index
+             ORDER BY n.leaf_index",
+        )
+        .map_err(sql)?;
+    let rows: Vec<NoticeRow> = stmt
+        .query_map([], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+            ))
+        })
+        .map_err(sql)?
+        .collect::<Result<_, _>>()
+        .map_err(sql)?;
+    let mut out = Vec::with_capacity(rows.len());
+    for (id, party, status, verdict, body, received) in rows {
+        let body: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+        let notice = &body["notice"];
+        let verdict: Value = verdict
+            .and_then(|v| serde_json::from_str(&v).ok())
+            .unwrap_or(Value::Null);
+        let text = |v: &Value| v.as_str().map(str::to_owned);
+        let findings = verdict["findings"]
+            .as_array()
+            .map(|fs| {
+                fs.iter()
+                    .map(|f| NoticeFinding {
+                        rule_id: text(&f["rule"]).unwrap_or_default(),
+                        clause: text(&f["clause"]).unwrap_or_default(),
+                        detail: text(&f["message"]).unwrap_or_default(),
+                        severity: text(&f["severity"]).unwrap_or_default(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let entitled = policy.may_read(reader, jic_protect::wire::kind::STRIKE_NOTICE, &party);
+        out.push(StrikeNoticeSummary {
+            group: text(&notice["group"]),
+            area: entitled
+                .then(|| notice["area"].clone())
+                .filter(|a| !a.is_null()),
+            window: match (
+                text(&notice["window"]["start"]),
+                text(&notice["window"]["end"]),
+            ) {
+                (Some(start), Some(end)) => Some(NoticeWindow { start, end }),
+                _ => None,
+            },
+            effects_radius_m: notice["effects_radius_m"].as_f64(),
+            air_operation: text(&notice["air_operation"]),
+            verdict: text(&verdict["verdict"]),
+            status,
+            findings,
+            received,
+            id,
+            party,
+        });
+    }
+    Ok(out)
+}
+
+/// Strike notices the reader may see, with their verdicts and findings (the dashboard's list;
+/// see the module documentation for who sees the area).
+#[utoipa::path(get, path = "/api/v1/strike-notices", tag = "strike",
+    responses((status = 200, body = [StrikeNoticeSummary],
+               description = "strike notices visible to the reader, oldest first"),
+              (status = 401, body = crate::problem::Problem)),
+    security(("bearer" = [])))]
+pub async fn list_strike_notices(
+    State(state): State<AppState>,
+    Reader(reader): Reader,
+) -> Result<Json<Vec<StrikeNoticeSummary>>, ApiError> {
+    let policy = state.policy();
+    let list = state
+        .read(move |conn| strike_notices_for(conn, &reader, &policy))
+        .await?;
+    Ok(Json(list))
 }
 
 /// Whether the implementation plane is suspended, and by whom.

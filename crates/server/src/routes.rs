@@ -1030,6 +1030,7 @@ pub async fn post_countersignature(
           post_alert_ack, current_agreement, agreement_versions, agreement_version,
           post_agreement_version, post_countersignature, crate::events::events,
           crate::protect_routes::list_notifications, crate::protect_routes::get_strike_notice,
+          crate::protect_routes::list_strike_notices,
           crate::protect_routes::implementation_status,
           crate::kinds::incidents::list_incidents, crate::kinds::incidents::get_incident,
           crate::kinds::incidents::export_incidents, crate::kinds::incidents::get_phase,
@@ -1043,7 +1044,9 @@ pub async fn post_countersignature(
         crate::kinds::agreement::CountersignAgreement,
         crate::kinds::air_ops::FlightPlan, crate::kinds::air_ops::PlanWaypoint,
         crate::kinds::air_ops::CancelPlan, crate::kinds::alerts::AckAlert,
-        crate::kinds::tracks::TrackBatch, crate::whoami::WhoAmI)),
+        crate::kinds::tracks::TrackBatch, crate::protect_routes::StrikeNoticeSummary,
+        crate::protect_routes::NoticeFinding, crate::protect_routes::NoticeWindow,
+        crate::whoami::WhoAmI)),
     modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;

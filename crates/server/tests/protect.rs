@@ -298,6 +298,56 @@ async fn urum_al_kubra_convoy_conflict_names_the_movement_and_its_receipts() {
     let notice = s.get("/api/v1/strike-notices/ru-0919-1", "us").await;
     assert_eq!(notice["status"], "conflict");
     assert_eq!(notice["assessment"]["verdict"], "conflict");
+    // The dashboard's list: the shape it codes against, the area to entitled readers only.
+    let list = s.get("/api/v1/strike-notices", "us").await;
+    let [item] = &list.as_array().unwrap()[..] else {
+        panic!("{list:#}")
+    };
+    assert_eq!(item["id"], "ru-0919-1");
+    assert_eq!(item["party"], "russia");
+    assert_eq!(item["group"], "jfs");
+    assert_eq!(
+        item["area"],
+        json!({"type": "Point", "coordinates": [36.9712, 36.1530], "radius_m": 200})
+    );
+    assert_eq!(
+        item["window"],
+        json!({"start": "2016-09-19T19:10:00+03:00", "end": "2016-09-19T19:40:00+03:00"})
+    );
+    assert_eq!(item["effects_radius_m"], 300.0);
+    assert_eq!(item["air_operation"], "ru-op-0919");
+    assert_eq!(
+        (&item["verdict"], &item["status"]),
+        (&json!("conflict"), &json!("conflict"))
+    );
+    assert_eq!(
+        item["received"]
+            .as_str()
+            .unwrap()
+            .parse::<Timestamp>()
+            .unwrap(),
+        t("2016-09-19T18:30:00+03:00")
+    );
+    let finding = item["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule_id"] == "no_attacks_on_humanitarian")
+        .unwrap_or_else(|| panic!("{item:#}"));
+    assert!(finding["clause"].as_str().unwrap().contains("9 Sept 2016"));
+    assert!(
+        finding["detail"]
+            .as_str()
+            .unwrap()
+            .contains("un_ocha/urum-convoy"),
+        "{finding}"
+    );
+    // The joint cell sees the notice and its findings, not the area the agreement restricts to
+    // sponsors and monitors; a humanitarian organisation sees no strike notice at all.
+    let duty = s.get("/api/v1/strike-notices", "jic").await;
+    assert_eq!(duty[0]["id"], "ru-0919-1");
+    assert!(duty[0]["area"].is_null(), "{duty:#}");
+    assert_eq!(s.get("/api/v1/strike-notices", "un_ocha").await, json!([]));
     // The humanitarian organisation sees who acknowledged, and when.
     let list = s.get("/api/v1/notifications", "un_ocha").await;
     let acks = &list[0]["acknowledgments"];
@@ -436,6 +486,14 @@ async fn a_sealed_hospital_never_reaches_a_party_or_the_log() {
             assert!(status.is_success(), "{path}: {status}");
             seen.push(text);
         }
+        // The list, less each notice's own area (the filer's input, a few hundred metres from
+        // the hospital by construction): nothing else in it may locate the site.
+        let mut list = s.get("/api/v1/strike-notices", member).await;
+        for n in list.as_array_mut().unwrap() {
+            assert!(n["findings"].to_string().contains("within 500 m"), "{n}");
+            n.as_object_mut().unwrap().remove("area");
+        }
+        seen.push(list.to_string());
         // Every live event addressed to this party (what its SSE stream carries).
         let m = member.to_owned();
         let events: Vec<String> = s
