@@ -260,7 +260,7 @@ export class MockApi {
       result = { decisions: [decision] };
     } else if (path === '/submissions' && env.kind === 'incident.report') {
       const id = p.id;
-      this.data.incidents.push({ ...p, classification: 'undetermined', status: 'reported', received_at: received });
+      this.data.incidents.push({ ...p, classification: 'undetermined', status: 'reported', received });
       this.emit('incident.report', ['us', 'ru', 'un', 'duty_officer', 'monitor'], { id });
       result = { id };
     } else if (path === '/submissions' && env.kind === 'humanitarian.ack') {

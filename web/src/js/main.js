@@ -366,7 +366,9 @@ function onEvent({ type, data }) {
       } else if (d.decision === 'escalated') {
         merge(layerId, d.notification, { escalation: { party: d.party, level: d.level, due_at: d.due_at } });
       } else if (d.notification !== undefined) {
-        const patch = { ...d, received: d.received ?? new Date().toISOString() };
+        // No receipt time is invented here: the reload that follows brings the server's
+        // `received` (this machine's clock says nothing about a replayed scenario's time).
+        const patch = { ...d };
         if (d.geometry === null) delete patch.geometry; // the notifier's copy carries no geometry
         merge(layerId, d.notification, patch);
       }
