@@ -540,3 +540,190 @@ async fn the_phase_ticker_logs_transitions_without_submissions() {
     let phase = t.get_json("/api/v1/phase", "un_envoy").await;
     assert_eq!(phase["phase_now"], "jic");
 }
+
+/// Shelling of east Aleppo by the Syrian Arab Army (a violation of the cessation).
+fn aleppo(id: &str, at: &str) -> Value {
+    json!({
+        "id": id,
+        "reporter": "jic_monitors",
+        "occurred": {"from": at},
+        "location": {"lat": 36.20, "lon": 37.18, "uncertainty_m": 0.0},
+        "category": "shelling",
+        "actor": {"kind": "group", "id": "saa"},
+        "target": {"kind": "group", "id": "opposition_factions"},
+        "description": "shelling",
+        "sources": ["test"],
+    })
+}
+
+/// The submit path keeps its replay, context and clock between submissions; an auditor replays
+/// the log from scratch. After a violent day, calm days and the JIC phase, refused submissions
+/// and an amendment that moves an incident to another day, every classification the server
+/// answered equals the full evaluator's over the log prefix at that instant, and the
+/// transitions it logged are the full clock's.
+#[tokio::test]
+async fn the_incremental_path_answers_what_a_replay_of_the_log_computes() {
+    let t = start().await;
+    let mut answered: Vec<(u64, String, Value)> = Vec::new();
+    let review = |id: &str, version: u32, status: &str| json!({"incident": id, "version": version, "status": status, "note": ""});
+    // 13 Sept: four verified violations, more than a calm day allows.
+    t.clock.set("2016-09-13T12:00:00Z".parse().unwrap());
+    for k in 0..4 {
+        let id = format!("aleppo-13-{k}");
+        let (status, r) = t
+            .submit(
+                "jic_monitors",
+                "incident.report",
+                aleppo(&id, &format!("2016-09-13T0{k}:00:00Z")),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{r}");
+        answered.push((
+            r["leaf_index"].as_u64().unwrap(),
+            t.clock.now().to_string(),
+            r["result"]["classification"].clone(),
+        ));
+        for s in ["under_review", "verified"] {
+            let (status, r) = t
+                .submit("jic_monitors", "incident.review", review(&id, 1, s))
+                .await;
+            assert_eq!(status, StatusCode::OK, "{r}");
+        }
+    }
+    // Refused submissions leave the cached replay as a replay of the log would be.
+    let (status, _) = t
+        .submit(
+            "jic_monitors",
+            "incident.report",
+            aleppo("aleppo-13-0", "2016-09-13T05:00:00Z"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    let (status, _) = t
+        .submit(
+            "jic_monitors",
+            "incident.review",
+            review("ghost", 1, "under_review"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    // 15 Sept: one more, and an amendment moving one of the 13th to the 14th (the 13th
+    // becomes calm with three).
+    t.clock.set("2016-09-15T12:00:00Z".parse().unwrap());
+    let (status, r) = t
+        .submit(
+            "jic_monitors",
+            "incident.report",
+            aleppo("aleppo-15", "2016-09-15T06:00:00Z"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{r}");
+    answered.push((
+        r["leaf_index"].as_u64().unwrap(),
+        t.clock.now().to_string(),
+        r["result"]["classification"].clone(),
+    ));
+    let (status, r) = t
+        .submit(
+            "jic_monitors",
+            "incident.amend",
+            aleppo("aleppo-13-3", "2016-09-14T09:00:00Z"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{r}");
+    answered.push((
+        r["leaf_index"].as_u64().unwrap(),
+        t.clock.now().to_string(),
+        r["result"]["classification"].clone(),
+    ));
+    // 21 Sept: seven calm days have passed; a report now sees the JIC phase.
+    t.clock.set("2016-09-21T06:00:00Z".parse().unwrap());
+    let (status, r) = t
+        .submit(
+            "jic_monitors",
+            "incident.report",
+            aleppo("aleppo-21", "2016-09-21T05:00:00Z"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{r}");
+    assert_eq!(r["result"]["classification"]["phase"], "jic", "{r}");
+    answered.push((
+        r["leaf_index"].as_u64().unwrap(),
+        t.clock.now().to_string(),
+        r["result"]["classification"].clone(),
+    ));
+
+    t.state.integrate().await.unwrap();
+    let db = t.data.db_path();
+    let asked = answered.clone();
+    let (expected, transitions, logged) = tokio::task::spawn_blocking(move || {
+        let conn = jic_store::db::open(&db).unwrap();
+        let (_, agreement) = jic_server::kinds::incidents::agreement_in_force(&conn).unwrap();
+        let context = jic_server::kinds::incidents::build_context(&conn).unwrap();
+        let entries: Vec<(u64, Vec<u8>)> = conn
+            .prepare("SELECT idx, entry FROM log_leaf ORDER BY idx")
+            .unwrap()
+            .query_map([], |r| Ok((r.get::<_, i64>(0)? as u64, r.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        let mut expected = Vec::new();
+        let mut last_clock = None;
+        for (leaf, at, _) in &asked {
+            let replay = jic_server::kinds::incidents::replay_log_entries(
+                entries
+                    .iter()
+                    .filter(|(i, _)| i <= leaf)
+                    .map(|(i, b)| (*i, b.as_slice())),
+            );
+            let as_of: jiff::Timestamp = at.parse().unwrap();
+            let clock = jic_compliance::PhaseClock::compute(
+                &agreement,
+                &replay.clock_incidents(as_of),
+                &context,
+                as_of,
+            )
+            .unwrap();
+            let current = replay
+                .dossiers
+                .values()
+                .find(|d| d.versions.last().and_then(|v| v.leaf) == Some(*leaf))
+                .unwrap();
+            let c = jic_compliance::classify(
+                &agreement,
+                &current.current().unwrap().item,
+                &clock.timeline,
+                &context,
+            )
+            .unwrap();
+            expected.push(serde_json::to_value(c).unwrap());
+            last_clock = Some(clock);
+        }
+        let transitions: Vec<(String, String)> = last_clock
+            .unwrap()
+            .transitions
+            .iter()
+            .map(|t| (t.phase.clone(), t.at.to_string()))
+            .collect();
+        let logged: Vec<(String, String)> = conn
+            .prepare("SELECT phase_id, at FROM phase_transition ORDER BY at")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        (expected, transitions, logged)
+    })
+    .await
+    .unwrap();
+    let got: Vec<Value> = answered.iter().map(|(_, _, c)| c.clone()).collect();
+    assert_eq!(got, expected);
+    assert_eq!(
+        transitions
+            .iter()
+            .map(|(p, _)| p.as_str())
+            .collect::<Vec<_>>(),
+        ["recommitment", "extension", "jic"]
+    );
+    assert_eq!(logged, transitions);
+}

@@ -50,6 +50,7 @@ use jic_compliance::export::ExportRow;
 use jic_compliance::links::{
     Acknowledgment, AirOperationRef, Context, MovementRef, SiteRef, StrikeNoticeRef,
 };
+use jic_compliance::phase::OutcomeMemo;
 use jic_compliance::replay::{self, LoggedSubmission, Replay};
 use jic_compliance::report::{AlertRef, CheckpointRef, NotificationRef, ReportInputs};
 use jic_compliance::{ClockResult, CounterClaim, IncidentReport, PhaseClock, Review, ReviewStatus};
@@ -106,130 +107,113 @@ pub fn agreement_in_force(conn: &Connection) -> Result<(String, Agreement), ApiE
     Ok((version.hash, agreement))
 }
 
-/// Rebuilds the dossiers from the stored submissions of the incident kinds, in leaf order.
-pub fn load_replay(conn: &Connection) -> Result<Replay, ApiError> {
-    let mut out = Replay::default();
-    fold_after(conn, &mut out, -1)?;
-    Ok(out)
+/// One stored submission as the folds read it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct StoredRow {
+    leaf: i64,
+    kind: String,
+    party: String,
+    received: String,
+    payload: Option<String>,
 }
 
-/// Folds into `replay` the stored incident submissions with a leaf above `after`, in leaf
-/// order; returns how many.
-fn fold_after(conn: &Connection, replay: &mut Replay, after: i64) -> Result<u64, ApiError> {
+/// The stored submissions of `kinds` with a leaf above `after`, in leaf order.
+fn rows_after(conn: &Connection, kinds: &[&str], after: i64) -> Result<Vec<StoredRow>, ApiError> {
+    let marks = vec!["?"; kinds.len()].join(", ");
     let mut stmt = conn
-        .prepare(
+        .prepare_cached(&format!(
             "SELECT leaf_index, kind, party, received, payload_json FROM submission
-             WHERE kind IN (?1, ?2, ?3, ?4) AND leaf_index > ?5 ORDER BY leaf_index",
-        )
+             WHERE kind IN ({marks}) AND leaf_index > ? ORDER BY leaf_index"
+        ))
         .map_err(sql)?;
-    let rows = stmt
-        .query_map(
-            params![
-                replay::KINDS[0],
-                replay::KINDS[1],
-                replay::KINDS[2],
-                replay::KINDS[3],
-                after
-            ],
-            |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, String>(3)?,
-                    r.get::<_, Option<String>>(4)?,
-                ))
-            },
-        )
-        .map_err(sql)?
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(sql)?;
-    let n = rows.len() as u64;
-    for (leaf, kind, party, received, payload) in rows {
-        let received: Timestamp = received
-            .parse()
-            .map_err(|e| ApiError::Internal(format!("stored receipt time: {e}")))?;
-        let payload: Value = payload
-            .as_deref()
-            .and_then(|p| serde_json::from_str(p).ok())
-            .unwrap_or(Value::Null);
-        replay.apply(LoggedSubmission {
-            leaf: u64::try_from(leaf).unwrap_or_default(),
-            kind: &kind,
-            party: &party,
-            received,
-            payload: &payload,
-        });
-    }
-    Ok(n)
-}
-
-/// The replay cached between submissions: valid while the stored incident submissions up to
-/// `last_leaf` are exactly the `count` it folded (a rolled-back job, a restart or anything
-/// unexpected shows as a different count or last leaf, and the cache is rebuilt).
-struct CachedReplay {
-    fingerprint: (u64, i64, i64),
-    replay: Replay,
-}
-
-/// Count, last leaf and total payload size of the stored incident submissions up to `upto`: a
-/// rolled-back job, a failed group commit or a restart changes at least one of them (leaf
-/// indexes are reused after a rollback, so the sizes are part of it).
-fn prefix_fingerprint(conn: &Connection, upto: i64) -> Result<(u64, i64, i64), ApiError> {
-    conn.query_row(
-        "SELECT count(*), coalesce(max(leaf_index), -1),
-                coalesce(sum(length(payload_json) + length(party) + length(received)), 0)
-         FROM submission WHERE kind IN (?1, ?2, ?3, ?4) AND leaf_index <= ?5",
-        params![
-            replay::KINDS[0],
-            replay::KINDS[1],
-            replay::KINDS[2],
-            replay::KINDS[3],
-            upto
-        ],
-        |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, i64>(1)?,
-                r.get::<_, i64>(2)?,
-            ))
-        },
-    )
-    .map(|(c, m, b)| (u64::try_from(c).unwrap_or_default(), m, b))
+    let mut params: Vec<&dyn rusqlite::ToSql> = kinds.iter().map(|k| k as _).collect();
+    params.push(&after);
+    stmt.query_map(params.as_slice(), |r| {
+        Ok(StoredRow {
+            leaf: r.get(0)?,
+            kind: r.get(1)?,
+            party: r.get(2)?,
+            received: r.get(3)?,
+            payload: r.get(4)?,
+        })
+    })
+    .map_err(sql)?
+    .collect::<Result<Vec<_>, _>>()
     .map_err(sql)
 }
 
-impl Engine {
-    /// The dossiers including every stored incident submission, folding only what is new since
-    /// the last call when the cached prefix still matches the database. Runs on the writer
-    /// thread, inside its transaction.
-    fn replay_current<'a>(
-        &self,
-        conn: &Connection,
-        guard: &'a mut Option<CachedReplay>,
-    ) -> Result<&'a Replay, ApiError> {
-        let valid = match guard.as_ref() {
-            Some(c) => prefix_fingerprint(conn, c.fingerprint.1)? == c.fingerprint,
-            None => false,
-        };
-        if !valid {
-            *guard = Some(CachedReplay {
-                fingerprint: (0, -1, 0),
-                replay: Replay::default(),
-            });
-        }
-        let Some(cached) = guard.as_mut() else {
-            return Err(ApiError::Internal("replay cache vanished".into()));
-        };
-        fold_after(conn, &mut cached.replay, cached.fingerprint.1)?;
-        let last = cached
-            .replay
-            .last_leaf
-            .and_then(|l| i64::try_from(l).ok())
-            .unwrap_or(-1);
-        cached.fingerprint = prefix_fingerprint(conn, last)?;
-        Ok(&cached.replay)
+/// How far a fold has read: how many rows of its kinds, and the last of them as stored.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct FoldMark {
+    count: u64,
+    last: Option<StoredRow>,
+}
+
+impl FoldMark {
+    fn last_leaf(&self) -> i64 {
+        self.last.as_ref().map_or(-1, |r| r.leaf)
     }
+
+    fn advance(&mut self, rows: &[StoredRow]) {
+        self.count += rows.len() as u64;
+        if let Some(last) = rows.last() {
+            self.last = Some(last.clone());
+        }
+    }
+
+    /// Whether the database still holds exactly what was folded: as many rows of `kinds` up to
+    /// the last leaf, and that leaf's row unchanged. A group commit that failed after the fold,
+    /// a restart or anything unexpected shows as a difference (leaf indexes are reused after a
+    /// rollback, hence the row comparison). Two indexed look-ups, whatever the history's size.
+    fn still_valid(&self, conn: &Connection, kinds: &[&str]) -> Result<bool, ApiError> {
+        let Some(last) = &self.last else {
+            return Ok(self.count == 0);
+        };
+        let marks = vec!["?"; kinds.len()].join(", ");
+        let mut params: Vec<&dyn rusqlite::ToSql> = kinds.iter().map(|k| k as _).collect();
+        params.push(&last.leaf);
+        let count: i64 = conn
+            .prepare_cached(&format!(
+                "SELECT count(*) FROM submission WHERE kind IN ({marks}) AND leaf_index <= ?"
+            ))
+            .and_then(|mut s| s.query_row(params.as_slice(), |r| r.get(0)))
+            .map_err(sql)?;
+        if u64::try_from(count).ok() != Some(self.count) {
+            return Ok(false);
+        }
+        let stored = rows_after(conn, kinds, last.leaf - 1)?;
+        Ok(stored.first() == Some(last))
+    }
+}
+
+/// Parses a stored row into what [`Replay::apply`] takes.
+fn replay_row(replay: &mut Replay, row: &StoredRow) -> Result<(), ApiError> {
+    let received: Timestamp = row
+        .received
+        .parse()
+        .map_err(|e| ApiError::Internal(format!("stored receipt time: {e}")))?;
+    let payload: Value = row
+        .payload
+        .as_deref()
+        .and_then(|p| serde_json::from_str(p).ok())
+        .unwrap_or(Value::Null);
+    replay.apply(LoggedSubmission {
+        leaf: u64::try_from(row.leaf).unwrap_or_default(),
+        kind: &row.kind,
+        party: &row.party,
+        received,
+        payload: &payload,
+    });
+    Ok(())
+}
+
+/// Rebuilds the dossiers from the stored submissions of the incident kinds, in leaf order.
+pub fn load_replay(conn: &Connection) -> Result<Replay, ApiError> {
+    let mut out = Replay::default();
+    for row in rows_after(conn, &replay::KINDS, -1)? {
+        replay_row(&mut out, &row)?;
+    }
+    Ok(out)
 }
 
 /// Replays the incident kinds from log entries (leaf index and bytes, in index order): what
@@ -295,36 +279,51 @@ pub fn replay_log_table(conn: &Connection) -> Result<Replay, ApiError> {
 /// field by field (the kinds of issue #6 and #5), so an entry of an unexpected shape is
 /// skipped, never fatal: links inform a classification, they do not decide it.
 pub fn build_context(conn: &Connection) -> Result<Context, ApiError> {
-    let mut stmt = conn
-        .prepare(
-            "SELECT kind, party, received, payload_json FROM submission
-             WHERE kind IN ('humanitarian.site', 'humanitarian.movement', 'humanitarian.ack',
-                            'strike.notice', 'strike.review', 'air_operation.file')
-             ORDER BY leaf_index",
-        )
-        .map_err(sql)?;
-    let rows = stmt
-        .query_map([], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, Option<String>>(3)?,
-            ))
-        })
-        .map_err(sql)?
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(sql)?;
-    let mut ctx = Context::default();
-    let mut acks: Vec<(String, Acknowledgment)> = Vec::new();
-    let mut reviews: Vec<(String, bool)> = Vec::new();
-    let pair = |v: &Value| -> Option<[f64; 2]> { Some([v.get(1)?.as_f64()?, v.get(0)?.as_f64()?]) };
-    for (kind, party, received, payload) in rows {
+    let mut fold = ContextFold::default();
+    for row in rows_after(conn, &CONTEXT_KINDS, -1)? {
+        fold.apply(&row);
+    }
+    Ok(fold.materialise())
+}
+
+/// The submission kinds [`build_context`] reads.
+const CONTEXT_KINDS: [&str; 6] = [
+    "humanitarian.site",
+    "humanitarian.movement",
+    "humanitarian.ack",
+    "strike.notice",
+    "strike.review",
+    "air_operation.file",
+];
+
+/// The link context folded row by row in leaf order: what each row adds, with acknowledgments
+/// and reviews kept aside and attached when the context is materialised (an acknowledgment
+/// attaches to the first site, else the first movement, of its id; a review sets the first
+/// matching notice's concurrence, the last review winning), exactly as a single pass over
+/// every row would.
+#[derive(Debug, Clone, Default)]
+struct ContextFold {
+    base: Context,
+    acks: Vec<(String, Acknowledgment)>,
+    reviews: Vec<(String, bool)>,
+}
+
+impl ContextFold {
+    /// Folds one stored row (rows of other kinds, or that do not parse, are skipped).
+    fn apply(&mut self, row: &StoredRow) {
+        let ctx = &mut self.base;
+        let acks = &mut self.acks;
+        let reviews = &mut self.reviews;
+        let (kind, party) = (row.kind.as_str(), row.party.clone());
+        let pair =
+            |v: &Value| -> Option<[f64; 2]> { Some([v.get(1)?.as_f64()?, v.get(0)?.as_f64()?]) };
         let (Some(p), Ok(at)) = (
-            payload.and_then(|p| serde_json::from_str::<Value>(&p).ok()),
-            received.parse::<Timestamp>(),
+            row.payload
+                .as_deref()
+                .and_then(|p| serde_json::from_str::<Value>(p).ok()),
+            row.received.parse::<Timestamp>(),
         ) else {
-            continue;
+            return;
         };
         let id = |p: &Value| p["id"].as_str().map(|i| format!("{party}/{i}"));
         let recipients = |p: &Value| -> Vec<String> {
@@ -336,7 +335,7 @@ pub fn build_context(conn: &Connection) -> Result<Context, ApiError> {
                 .collect()
         };
         let ts = |v: &Value| v.as_str().and_then(|t| t.parse::<Timestamp>().ok());
-        match kind.as_str() {
+        match kind {
             "humanitarian.site" => {
                 let g = &p["geometry"];
                 let centre = match g["type"].as_str() {
@@ -418,7 +417,7 @@ pub fn build_context(conn: &Connection) -> Result<Context, ApiError> {
                     reviews.push((n.to_owned(), d == "concur"));
                 }
             }
-            _ => {
+            "air_operation.file" => {
                 let points: Vec<&Value> = p["waypoints"].as_array().into_iter().flatten().collect();
                 let times: Vec<Timestamp> = points.iter().filter_map(|w| ts(&w["time"])).collect();
                 if let (Some(id), Some(start), Some(end)) =
@@ -436,25 +435,31 @@ pub fn build_context(conn: &Connection) -> Result<Context, ApiError> {
                     });
                 }
             }
+            _ => {}
         }
     }
-    for (n, ack) in acks {
-        if let Some(s) = ctx.sites.iter_mut().find(|s| s.id == n) {
-            s.acknowledgments.push(ack);
-        } else if let Some(m) = ctx.movements.iter_mut().find(|m| m.id == n) {
-            m.acknowledgments.push(ack);
+
+    /// The context with acknowledgments and reviews attached.
+    fn materialise(&self) -> Context {
+        let mut ctx = self.base.clone();
+        for (n, ack) in &self.acks {
+            if let Some(s) = ctx.sites.iter_mut().find(|s| s.id == *n) {
+                s.acknowledgments.push(ack.clone());
+            } else if let Some(m) = ctx.movements.iter_mut().find(|m| m.id == *n) {
+                m.acknowledgments.push(ack.clone());
+            }
         }
-    }
-    for (n, concur) in reviews {
-        if let Some(notice) = ctx
-            .strike_notices
-            .iter_mut()
-            .find(|x| x.id == n || x.id.ends_with(&format!("/{n}")))
-        {
-            notice.concurred = Some(concur);
+        for (n, concur) in &self.reviews {
+            if let Some(notice) = ctx
+                .strike_notices
+                .iter_mut()
+                .find(|x| x.id == *n || x.id.ends_with(&format!("/{n}")))
+            {
+                notice.concurred = Some(*concur);
+            }
         }
+        ctx
     }
-    Ok(ctx)
 }
 
 /// The clock as of `as_of` over the stored incidents, with the agreement in force.
@@ -471,12 +476,150 @@ pub fn compute_clock(
     Ok((agreement, replay, clock))
 }
 
-/// The shared state of the incident kinds: a cached clock, recomputed only when something it
-/// depends on changes (a review, an amendment, a new local day, another agreement).
+/// The transitions and timeline of [`compute_clock`] (not the classifications), with outcomes
+/// remembered in `memo` between calls: what the phase ticker needs each hour.
+fn compute_phases(
+    conn: &Connection,
+    as_of: Timestamp,
+    memo: &mut OutcomeMemo,
+) -> Result<ClockResult, ApiError> {
+    let (_, agreement) = agreement_in_force(conn)?;
+    let incidents = load_replay(conn)?.clock_incidents(as_of);
+    let context = build_context(conn)?;
+    PhaseClock::compute_phases(&agreement, &incidents, &context, as_of, memo)
+        .map_err(|e| ApiError::Internal(format!("phase clock: {e}")))
+}
+
+/// What the incident kinds keep between submissions, on the writer thread: the dossiers and the
+/// link context folded incrementally from the stored submissions, the agreement in force
+/// (parsed once per version), and the outcomes the phase clock has already judged. Each fold
+/// checks with two indexed look-ups that the database still holds what it read (see
+/// [`FoldMark::still_valid`]) and otherwise starts again from the beginning, so the caches can
+/// only make a submission faster, never change its answer.
+#[derive(Default)]
+struct Caches {
+    replay: Replay,
+    replay_mark: FoldMark,
+    context: ContextFold,
+    context_mark: FoldMark,
+    /// The materialised context and the count of context rows it was built from.
+    context_built: Option<(u64, Arc<Context>)>,
+    agreement: Option<(String, Arc<Agreement>)>,
+    memo: OutcomeMemo,
+}
+
+/// What to restore when the submission being applied is refused: its job rolls back to its
+/// savepoint, so the replay must forget the one row it folded for it.
+struct Undo {
+    incident: String,
+    dossier: Option<jic_compliance::Dossier>,
+    skipped: usize,
+    last_leaf: Option<u64>,
+    mark: FoldMark,
+}
+
+impl Caches {
+    /// The agreement in force, parsed again only when another version is in force.
+    fn agreement(&mut self, conn: &Connection) -> Result<Arc<Agreement>, ApiError> {
+        let hash: Option<String> = conn
+            .prepare_cached(
+                "SELECT hash FROM agreement_version WHERE status = 'in_force'
+                 ORDER BY number DESC LIMIT 1",
+            )
+            .and_then(|mut s| s.query_row([], |r| r.get(0)).optional())
+            .map_err(sql)?;
+        if let (Some(h), Some((cached, a))) = (&hash, &self.agreement)
+            && h == cached
+        {
+            return Ok(a.clone());
+        }
+        let (hash, agreement) = agreement_in_force(conn)?;
+        let agreement = Arc::new(agreement);
+        self.agreement = Some((hash, agreement.clone()));
+        Ok(agreement)
+    }
+
+    /// Folds the stored incident submissions not folded yet; the row at `current` (the
+    /// submission being applied) last, returning how to undo it.
+    fn fold_replay(&mut self, conn: &Connection, current: i64) -> Result<Option<Undo>, ApiError> {
+        if !self.replay_mark.still_valid(conn, &replay::KINDS)? {
+            self.replay = Replay::default();
+            self.replay_mark = FoldMark::default();
+        }
+        let rows = rows_after(conn, &replay::KINDS, self.replay_mark.last_leaf())?;
+        let (earlier, mine) = rows.split_at(rows.iter().take_while(|r| r.leaf < current).count());
+        for row in earlier {
+            replay_row(&mut self.replay, row)?;
+        }
+        self.replay_mark.advance(earlier);
+        let undo = mine.first().map(|row| {
+            let payload: Value = row
+                .payload
+                .as_deref()
+                .and_then(|p| serde_json::from_str(p).ok())
+                .unwrap_or(Value::Null);
+            let incident = payload["id"]
+                .as_str()
+                .or_else(|| payload["incident"].as_str())
+                .unwrap_or_default()
+                .to_owned();
+            Undo {
+                dossier: self.replay.dossiers.get(&incident).cloned(),
+                incident,
+                skipped: self.replay.skipped.len(),
+                last_leaf: self.replay.last_leaf,
+                mark: self.replay_mark.clone(),
+            }
+        });
+        for row in mine {
+            replay_row(&mut self.replay, row)?;
+        }
+        self.replay_mark.advance(mine);
+        Ok(undo)
+    }
+
+    fn undo(&mut self, undo: Undo) {
+        match undo.dossier {
+            Some(d) => {
+                self.replay.dossiers.insert(undo.incident, d);
+            }
+            None => {
+                self.replay.dossiers.remove(&undo.incident);
+            }
+        }
+        self.replay.skipped.truncate(undo.skipped);
+        self.replay.last_leaf = undo.last_leaf;
+        self.replay_mark = undo.mark;
+    }
+
+    /// The link context including every stored submission of its kinds, materialised again
+    /// only when new ones arrived.
+    fn context(&mut self, conn: &Connection) -> Result<Arc<Context>, ApiError> {
+        if !self.context_mark.still_valid(conn, &CONTEXT_KINDS)? {
+            self.context = ContextFold::default();
+            self.context_mark = FoldMark::default();
+            self.context_built = None;
+        }
+        let rows = rows_after(conn, &CONTEXT_KINDS, self.context_mark.last_leaf())?;
+        for row in &rows {
+            self.context.apply(row);
+        }
+        self.context_mark.advance(&rows);
+        match &self.context_built {
+            Some((count, built)) if *count == self.context_mark.count => Ok(built.clone()),
+            _ => {
+                let built = Arc::new(self.context.materialise());
+                self.context_built = Some((self.context_mark.count, built.clone()));
+                Ok(built)
+            }
+        }
+    }
+}
+
+/// The shared state of the incident kinds (see [`Caches`]).
 #[derive(Default)]
 pub struct Engine {
-    cache: Mutex<Option<(String, ClockResult)>>,
-    replay: Mutex<Option<CachedReplay>>,
+    caches: Mutex<Caches>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -552,32 +695,51 @@ impl KindHandler for IncidentKind {
     }
 
     fn apply(&self, ctx: &mut ApplyCtx<'_>, s: &Accepted) -> Result<Value, ApiError> {
-        let result = self.apply_inner(ctx, s);
+        let mut caches = self
+            .engine
+            .caches
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        // The submission row is already stored: the replay folds it, and refuses it exactly as
+        // an offline replay would.
+        let leaf = i64::try_from(ctx.leaf_index())
+            .map_err(|_| ApiError::Internal("leaf index out of range".into()))?;
+        let undo = match caches.fold_replay(ctx.read(), leaf) {
+            Ok(u) => u,
+            Err(e) => {
+                *caches = Caches::default();
+                return Err(e);
+            }
+        };
+        let result = self.apply_inner(ctx, s, &mut caches);
         if result.is_err() {
-            // The job rolls back to its savepoint, and its leaf index will be reused: the cached
-            // replay must not keep what it folded.
-            *self
-                .engine
-                .replay
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner) = None;
+            // The job rolls back to its savepoint and its leaf index will be reused: the replay
+            // forgets the row it folded for it.
+            match undo {
+                Some(u) => caches.undo(u),
+                None => *caches = Caches::default(),
+            }
         }
         result
     }
 }
 
 impl IncidentKind {
-    fn apply_inner(&self, ctx: &mut ApplyCtx<'_>, s: &Accepted) -> Result<Value, ApiError> {
+    fn apply_inner(
+        &self,
+        ctx: &mut ApplyCtx<'_>,
+        s: &Accepted,
+        caches: &mut Caches,
+    ) -> Result<Value, ApiError> {
         let leaf = ctx.leaf_index();
         let now = ctx.now();
-        // The submission row is already stored: the replay includes it, and refuses it exactly
-        // as an offline replay would.
-        let mut replay_guard = self
-            .engine
-            .replay
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let replayed = self.engine.replay_current(ctx.read(), &mut replay_guard)?;
+        let agreement = caches.agreement(ctx.read())?;
+        let context = caches.context(ctx.read())?;
+        let Caches {
+            replay: replayed,
+            memo,
+            ..
+        } = caches;
         if let Some((_, why)) = replayed.skipped.iter().find(|(l, _)| *l == leaf) {
             return Err(if why.contains("already exists") {
                 ApiError::Conflict(why.clone())
@@ -589,7 +751,6 @@ impl IncidentKind {
                 ApiError::Unprocessable(why.clone())
             });
         }
-        let (_, agreement) = agreement_in_force(ctx.read())?;
         let mut result = json!({"leaf_index": leaf});
         let incident_id = match self.kind {
             replay::KIND_REPORT | replay::KIND_AMEND => {
@@ -635,55 +796,12 @@ impl IncidentKind {
                 .map_err(|e| ApiError::Unprocessable(format!("payload: {e}")))?,
         };
 
-        // The clock: recomputed when a review or amendment changed what it counts, on a new
-        // local day, or under another agreement; otherwise the cached one serves for the
-        // timeline of a new report.
-        let reviews = replayed
-            .dossiers
-            .values()
-            .map(|d| d.reviews.len() + d.versions.len() * 1_000_000)
-            .sum::<usize>();
-        let context = build_context(ctx.read())?;
-        let key = format!(
-            "{}|{}|{}|{}",
-            context.sites.len()
-                + context.movements.len()
-                + context.strike_notices.len()
-                + context.air_operations.len()
-                + context
-                    .strike_notices
-                    .iter()
-                    .filter(|n| n.concurred.is_some())
-                    .count(),
-            agreement.hash_hex(),
-            now.to_zoned(jiff::tz::TimeZone::fixed(
-                jiff::tz::Offset::from_seconds(agreement.terms().calm_day.utc_offset_seconds)
-                    .unwrap_or(jiff::tz::Offset::UTC)
-            ))
-            .date(),
-            if self.kind == replay::KIND_REPORT {
-                0
-            } else {
-                reviews
-            }
-        );
-        let cached = self
-            .engine
-            .cache
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clone()
-            .filter(|(k, _)| *k == key && self.kind == replay::KIND_REPORT);
-        let clock = match cached {
-            Some((_, c)) => c,
-            None => {
-                let incidents = replayed.clock_incidents(now);
-                let c = PhaseClock::compute(&agreement, &incidents, &context, now)
-                    .map_err(|e| ApiError::Internal(format!("phase clock: {e}")))?;
-                log_new_transitions(ctx, &c)?;
-                c
-            }
-        };
+        // The clock: days and transitions over every incident as of now, reclassifying only
+        // what the memo has not judged in this form (see `PhaseClock::compute_phases`).
+        let incidents = replayed.clock_incidents(now);
+        let clock = PhaseClock::compute_phases(&agreement, &incidents, &context, now, memo)
+            .map_err(|e| ApiError::Internal(format!("phase clock: {e}")))?;
+        log_new_transitions(ctx, &clock)?;
 
         let dossier = replayed
             .dossiers
@@ -766,11 +884,6 @@ impl IncidentKind {
                 )?;
             }
         }
-        *self
-            .engine
-            .cache
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some((key, clock));
         result["incident"] = json!(incident_id);
         Ok(result)
     }
@@ -784,6 +897,8 @@ impl IncidentKind {
 pub async fn run_phase_ticker(state: AppState, interval: std::time::Duration) {
     let mut closing = state.closing();
     let mut checked_hour: Option<i64> = None;
+    // Outcomes judged in earlier hours: each check reclassifies only what changed since.
+    let memo = Arc::new(Mutex::new(OutcomeMemo::default()));
     loop {
         tokio::select! {
             () = tokio::time::sleep(interval) => {}
@@ -794,9 +909,13 @@ pub async fn run_phase_ticker(state: AppState, interval: std::time::Duration) {
         if checked_hour == Some(hour) {
             continue;
         }
+        let memo = memo.clone();
         let pending = state
             .read(move |conn| {
-                let (_, _, clock) = compute_clock(conn, now)?;
+                let mut memo = memo
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                let clock = compute_phases(conn, now, &mut memo)?;
                 // Only calm-day transitions: scheduled ones are known from the agreement alone
                 // and are logged with the next incident submission.
                 let calm_day = |t: &&jic_compliance::Transition| {
