@@ -67,6 +67,15 @@ pub enum Entry {
     AirOperation(AirOperation),
     /// A strike notice.
     StrikeNotice(StrikeNotice),
+    /// The filer amends its strike notice (same id): re-evaluated, and the review reopens.
+    StrikeAmend(StrikeNotice),
+    /// The filer withdraws its strike notice: the review closes.
+    StrikeWithdraw {
+        /// Who (the filer).
+        party: String,
+        /// The notice id.
+        notice: String,
+    },
     /// A counterpart's concurrence or objection.
     Review {
         /// Who.
@@ -154,7 +163,8 @@ pub enum Decision {
         /// Id.
         id: String,
     },
-    /// A strike notice was assessed and its review opened.
+    /// A strike notice was assessed and its review opened (version 1), or an amendment was
+    /// re-assessed and the review reopened (version 2 and up: earlier answers no longer count).
     Assessed {
         /// The assessment.
         assessment: Assessment,
@@ -162,6 +172,15 @@ pub enum Decision {
         review_deadline: Timestamp,
         /// Who reviews.
         counterparts: Vec<String>,
+        /// The notice's version.
+        version: u32,
+    },
+    /// The filer withdrew a strike notice; its review is closed.
+    NoticeWithdrawn {
+        /// The notice.
+        notice: String,
+        /// The filer.
+        party: String,
     },
     /// A review answer changed the verdict.
     Reviewed {
@@ -272,6 +291,10 @@ pub struct Journal {
     sites: Option<SiteIndex>,
     air_operations: BTreeMap<String, AirOperation>,
     notices: BTreeMap<String, StrikeNotice>,
+    /// Version of each notice (1 when filed, +1 per amendment).
+    notice_versions: BTreeMap<String, u32>,
+    /// Withdrawn notices, with when.
+    withdrawn_notices: BTreeMap<String, Timestamp>,
     reviews: BTreeMap<String, Review>,
     suspension: Suspension,
     raised: BTreeSet<(String, String, u32, EscalationLevel)>,
@@ -289,6 +312,8 @@ impl Journal {
             sites: None,
             air_operations: BTreeMap::new(),
             notices: BTreeMap::new(),
+            notice_versions: BTreeMap::new(),
+            withdrawn_notices: BTreeMap::new(),
             reviews: BTreeMap::new(),
             suspension: Suspension::default(),
             raised: BTreeSet::new(),
@@ -319,6 +344,26 @@ impl Journal {
     /// A strike notice by id.
     pub fn notice(&self, id: &str) -> Option<&StrikeNotice> {
         self.notices.get(id)
+    }
+
+    /// When a strike notice was withdrawn, if it was.
+    pub fn notice_withdrawn_at(&self, id: &str) -> Option<Timestamp> {
+        self.withdrawn_notices.get(id).copied()
+    }
+
+    /// A strike notice's version (1 when filed, +1 per amendment).
+    pub fn notice_version(&self, id: &str) -> Option<u32> {
+        self.notice_versions.get(id).copied()
+    }
+
+    /// Refuses answers to a withdrawn notice.
+    fn open_notice(&self, notice: &str) -> Result<(), Error> {
+        match self.withdrawn_notices.get(notice) {
+            Some(at) => Err(Error::State(format!(
+                "strike notice {notice} was withdrawn at {at}; its review is closed"
+            ))),
+            None => Ok(()),
+        }
     }
 
     /// The suspension state.
@@ -490,12 +535,32 @@ impl Journal {
                 Ok(vec![Decision::AirOperationRecorded { id }])
             }
             Entry::StrikeNotice(notice) => self.strike_notice(at, notice),
+            Entry::StrikeAmend(notice) => self.strike_amend(at, notice),
+            Entry::StrikeWithdraw { party, notice } => {
+                let filer = self
+                    .notices
+                    .get(&notice)
+                    .map(|n| n.party.clone())
+                    .ok_or_else(|| Error::Unknown {
+                        what: "strike notice",
+                        id: notice.clone(),
+                    })?;
+                if filer != party {
+                    return Err(Error::Forbidden(format!(
+                        "only {filer}, the filing party, withdraws strike notice {notice}"
+                    )));
+                }
+                self.open_notice(&notice)?;
+                self.withdrawn_notices.insert(notice.clone(), at);
+                Ok(vec![Decision::NoticeWithdrawn { notice, party }])
+            }
             Entry::Review {
                 party,
                 notice,
                 decision,
             } => {
                 self.suspension.check(Function::StrikeReview)?;
+                self.open_notice(&notice)?;
                 let review = self.review_mut(&notice)?;
                 review.respond(&party, decision, at)?;
                 Ok(vec![Decision::Reviewed {
@@ -509,6 +574,7 @@ impl Journal {
                 notice,
                 reason,
             } => {
+                self.open_notice(&notice)?;
                 let alert = self.review_mut(&notice)?.stop(&party, &reason, at)?;
                 Ok(vec![Decision::StopRaised(alert)])
             }
@@ -625,8 +691,44 @@ impl Journal {
             )));
         }
         if self.notices.contains_key(&notice.id) {
-            return Err(Error::State(format!("strike notice {} exists", notice.id)));
+            return Err(Error::State(format!(
+                "strike notice {} exists; amend it instead",
+                notice.id
+            )));
         }
+        self.assess(at, notice, 1)
+    }
+
+    fn strike_amend(
+        &mut self,
+        at: Timestamp,
+        notice: StrikeNotice,
+    ) -> Result<Vec<Decision>, Error> {
+        self.suspension.check(Function::StrikeNotice)?;
+        let Some(existing) = self.notices.get(&notice.id) else {
+            return Err(Error::Unknown {
+                what: "strike notice",
+                id: notice.id,
+            });
+        };
+        if existing.party != notice.party {
+            return Err(Error::Forbidden(format!(
+                "only {}, the filing party, amends strike notice {}",
+                existing.party, notice.id
+            )));
+        }
+        self.open_notice(&notice.id)?;
+        let version = self.notice_versions.get(&notice.id).copied().unwrap_or(1) + 1;
+        self.assess(at, notice, version)
+    }
+
+    /// Evaluates `notice` as of `at`, (re)opens its review and records it as `version`.
+    fn assess(
+        &mut self,
+        at: Timestamp,
+        notice: StrikeNotice,
+        version: u32,
+    ) -> Result<Vec<Decision>, Error> {
         self.site_index();
         // Only movements matter to the check; sites come through the index.
         let notifications: Vec<Notification> = self
@@ -670,9 +772,11 @@ impl Journal {
             review_deadline: review.deadline,
             assessment: assessment.clone(),
             counterparts,
+            version,
         }];
         out.extend(self.record_check(&notice.party, at, assessment.sealed.near_miss));
         self.reviews.insert(notice.id.clone(), review);
+        self.notice_versions.insert(notice.id.clone(), version);
         self.notices.insert(notice.id.clone(), notice);
         Ok(out)
     }
@@ -700,7 +804,11 @@ impl Journal {
             decisions.push(Decision::Escalated(e));
         }
         if self.suspension.check(Function::StrikeReview).is_ok() {
+            let withdrawn = &self.withdrawn_notices;
             for review in self.reviews.values_mut() {
+                if withdrawn.contains_key(&review.notice) {
+                    continue;
+                }
                 if review.escalation_due(now) {
                     review.mark_escalated(now);
                     decisions.push(Decision::ReviewLapsed {
@@ -729,7 +837,7 @@ impl Journal {
         let reviews = self
             .reviews
             .values()
-            .filter(|r| r.escalated_at.is_none())
+            .filter(|r| r.escalated_at.is_none() && !self.withdrawn_notices.contains_key(&r.notice))
             .map(|r| {
                 r.deadline
                     .checked_add(SignedDuration::from_millis(1))

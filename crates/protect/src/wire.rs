@@ -13,7 +13,9 @@
 //!   "markings", "recipients"}`; without a schedule it departs at the window start and
 //!   arrives at its end.
 //! - Strike notice (`strike.notice`): `{"id", "group", "area": Point (+ "radius_m") |
-//!   Polygon, "window": {"start", "end"}, "effects_radius_m", "air_operation"}`.
+//!   Polygon, "window": {"start", "end"}, "effects_radius_m", "air_operation"}`; an amendment
+//!   (`strike.amend`) is the whole notice again with the same `id`; a withdrawal
+//!   (`strike.withdraw`) is `{"notice", "reason"?}`.
 //! - Situation (`jic check strike --sites FILE`): `{"phase"?, "sites": [Site + "notifier",
 //!   "notified_at"], "movements": [Movement + "notifier", "notified_at"],
 //!   "acknowledgments": [{"notification", "party", "version", "at"}], "air_operations":
@@ -613,6 +615,11 @@ pub mod kind {
     pub const STRIKE_STOP: &str = "strike.stop";
     /// The filer acknowledges a stop request `{"notice", "number"}`.
     pub const STRIKE_STOP_ACK: &str = "strike.stop_ack";
+    /// The filer amends its notice: the whole notice again, same `id` (restricted like the
+    /// notice); re-evaluated, the review reopens.
+    pub const STRIKE_AMEND: &str = "strike.amend";
+    /// The filer withdraws its notice `{"notice", "reason"?}`; the review closes.
+    pub const STRIKE_WITHDRAW: &str = "strike.withdraw";
     /// Suspend the implementation plane `{"reason"}`.
     pub const SUSPEND: &str = "implementation.suspend";
     /// Resume it `{"reason"}`.
@@ -741,6 +748,22 @@ pub fn entry(
         kind::STRIKE_NOTICE => {
             Entry::StrikeNotice(parse::<StrikeNoticeJson>(payload)?.to_notice(party)?)
         }
+        kind::STRIKE_AMEND => {
+            Entry::StrikeAmend(parse::<StrikeNoticeJson>(payload)?.to_notice(party)?)
+        }
+        kind::STRIKE_WITHDRAW => {
+            let r: StopJson = parse(payload)?;
+            if r.number.is_some() {
+                return Err(Error::invalid(
+                    "number",
+                    "a withdrawal names only the notice",
+                ));
+            }
+            Entry::StrikeWithdraw {
+                party: party.to_owned(),
+                notice: r.notice,
+            }
+        }
         kind::STRIKE_REVIEW => {
             let r: ReviewJson = parse(payload)?;
             let decision = match r.decision.as_str() {
@@ -819,14 +842,25 @@ pub fn decision_json(d: &crate::journal::Decision) -> Value {
             assessment,
             review_deadline,
             counterparts,
+            version,
         } => {
             let mut v = assessment_json(assessment);
             if let Some(o) = v.as_object_mut() {
-                o.insert("decision".into(), json!("strike_assessed"));
+                // An amendment is its own decision kind, so the log tells them apart.
+                let decision = if *version > 1 {
+                    "strike_amended"
+                } else {
+                    "strike_assessed"
+                };
+                o.insert("decision".into(), json!(decision));
+                o.insert("version".into(), json!(version));
                 o.insert("review_deadline".into(), json!(review_deadline));
                 o.insert("counterparts".into(), json!(counterparts));
             }
             v
+        }
+        D::NoticeWithdrawn { notice, party } => {
+            json!({"decision": "strike_withdrawn", "notice": notice, "party": party})
         }
         D::Reviewed {
             notice,

@@ -905,3 +905,193 @@ async fn strike_notices_are_judged_under_the_phase_the_calm_day_clock_puts_in_fo
     assert_eq!(replayed, logged);
     s.stop().await;
 }
+
+/// Events addressed to `member` (what its SSE stream carries), as JSON bodies.
+async fn events_for(s: &Server, member: &str) -> Vec<Value> {
+    let m = member.to_owned();
+    s.state
+        .read(move |conn| {
+            use jic_store::state::StateRead;
+            Ok(conn
+                .events_after(0, 100_000)?
+                .into_iter()
+                .filter(|e| {
+                    let audience: Vec<String> = serde_json::from_str(&e.audience_json).unwrap();
+                    audience.iter().any(|a| a == "*" || *a == m)
+                })
+                .map(|e| serde_json::from_str(&e.body_json).unwrap())
+                .collect())
+        })
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_filer_alone_amends_and_withdraws_and_the_counterpart_is_told() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = start_with(
+        "2016-09-16T10:00:00+03:00",
+        package_with_agreed_ring(dir.path()),
+    )
+    .await;
+    let aim = [40.06, 35.30];
+    s.ok(
+        "us",
+        "air_operation.file",
+        flight(
+            "op-a",
+            &[(40.6, 35.6), (aim[0], aim[1]), (40.6, 35.6)],
+            "2016-09-16T10:40:00+03:00",
+        ),
+        true,
+    )
+    .await;
+    let notice = |lon: f64, lat: f64| {
+        json!({"id": "dez-a", "group": "isil",
+               "area": {"type": "Point", "coordinates": [lon, lat], "radius_m": 500},
+               "window": {"start": "2016-09-16T11:00:00+03:00", "end": "2016-09-16T11:30:00+03:00"},
+               "effects_radius_m": 500, "air_operation": "op-a"})
+    };
+    let filed = s
+        .ok("us", "strike.notice", notice(aim[0], aim[1]), true)
+        .await;
+    assert_eq!(filed["result"]["verdict"], "clear", "{filed:#}");
+    // Russia objects to the first version.
+    s.clock.set(t("2016-09-16T10:05:00+03:00"));
+    s.ok(
+        "russia",
+        "strike.review",
+        json!({"notice": "dez-a", "decision": "object", "reason": "our advisers are there"}),
+        false,
+    )
+    .await;
+    assert_eq!(
+        s.get("/api/v1/strike-notices/dez-a", "us").await["status"],
+        "not_cleared"
+    );
+
+    // Only the filer amends or withdraws; filing the same id twice is refused.
+    let (status, _) = s
+        .submit("russia", "strike.amend", notice(aim[0], aim[1]), true)
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = s
+        .submit(
+            "russia",
+            "strike.withdraw",
+            json!({"notice": "dez-a"}),
+            false,
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = s
+        .submit("us", "strike.notice", notice(aim[0], aim[1]), true)
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+
+    // The amendment moves the area ~9 km off the filer's own route: re-evaluated, flagged, and
+    // the review reopens (the objection was to another version).
+    s.clock.set(t("2016-09-16T10:10:00+03:00"));
+    let amended = s.ok("us", "strike.amend", notice(40.01, 35.23), true).await;
+    let result = &amended["result"];
+    assert_eq!(result["decision"], "strike_amended", "{result:#}");
+    assert_eq!(result["version"], 2);
+    assert_eq!(result["verdict"], "conflict");
+    assert!(
+        result["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["rule"] == "jic.location_consistency" && f["severity"] == "conflict"),
+        "{result:#}"
+    );
+    let list = s.get("/api/v1/strike-notices", "russia").await;
+    assert_eq!(list[0]["area"]["coordinates"], json!([40.01, 35.23]));
+    assert_eq!(list[0]["status"], "conflict");
+    assert!(
+        events_for(&s, "russia")
+            .await
+            .iter()
+            .any(|e| e["decision"] == "strike_amended" && e["notice"] == "dez-a"),
+        "the counterpart is told of the amendment"
+    );
+
+    // Withdrawn: closed for review and stop requests, and the counterpart is told.
+    s.clock.set(t("2016-09-16T10:15:00+03:00"));
+    s.ok(
+        "us",
+        "strike.withdraw",
+        json!({"notice": "dez-a", "reason": "location error"}),
+        false,
+    )
+    .await;
+    for (kind, payload) in [
+        (
+            "strike.review",
+            json!({"notice": "dez-a", "decision": "concur"}),
+        ),
+        (
+            "strike.stop",
+            json!({"notice": "dez-a", "reason": "our forces"}),
+        ),
+    ] {
+        let (status, body) = s.submit("russia", kind, payload, false).await;
+        assert_eq!(status, StatusCode::CONFLICT, "{kind}: {body}");
+        assert!(
+            body["detail"].as_str().unwrap().contains("withdrawn"),
+            "{body}"
+        );
+    }
+    let (status, _) = s
+        .submit("us", "strike.amend", notice(aim[0], aim[1]), true)
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(
+        s.get("/api/v1/strike-notices/dez-a", "russia").await["status"],
+        "withdrawn"
+    );
+    assert!(
+        events_for(&s, "russia")
+            .await
+            .iter()
+            .any(|e| e["decision"] == "strike_withdrawn" && e["reason"] == "location error"),
+        "the counterpart is told of the withdrawal"
+    );
+    // A withdrawn notice never lapses into an escalation.
+    s.clock.set(t("2016-09-16T12:00:00+03:00"));
+    jic_server::kinds::protect::tick(&s.state).await.unwrap();
+    let alerts = s.get("/api/v1/alerts", "jic").await;
+    assert!(
+        !alerts
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["kind"] == "review_lapsed"),
+        "{alerts:#}"
+    );
+
+    // Replaying the stored log reproduces every decision, amendment and withdrawal included.
+    let (replayed, logged) = s
+        .state
+        .read(|conn| {
+            let replay = jic_server::kinds::protect::replay(conn, i64::MAX as u64)?;
+            let mut stmt = conn
+                .prepare("SELECT kind, body_json FROM decision WHERE kind LIKE 'protect.%' ORDER BY leaf_index")
+                .unwrap();
+            let logged: Vec<(String, Value)> = stmt
+                .query_map([], |r| Ok((r.get::<_, String>(0)?, serde_json::from_str(&r.get::<_, String>(1)?).unwrap())))
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap();
+            Ok((replay.decisions, logged))
+        })
+        .await
+        .unwrap();
+    assert!(
+        logged.iter().any(|(k, _)| k == "protect.strike_amended")
+            && logged.iter().any(|(k, _)| k == "protect.strike_withdrawn"),
+        "{logged:#?}"
+    );
+    assert_eq!(replayed, logged);
+    s.stop().await;
+}

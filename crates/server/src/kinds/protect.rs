@@ -52,6 +52,8 @@ pub const KINDS: &[&str] = &[
     kind::STRIKE_REVIEW,
     kind::STRIKE_STOP,
     kind::STRIKE_STOP_ACK,
+    kind::STRIKE_AMEND,
+    kind::STRIKE_WITHDRAW,
     kind::SUSPEND,
     kind::RESUME,
 ];
@@ -304,7 +306,7 @@ fn apply_to(
     let entry = wire::entry(kind, party, payload)
         .map_err(api_error)?
         .ok_or_else(|| ApiError::Internal(format!("{kind} is not a protect kind")))?;
-    if matches!(entry, Entry::StrikeNotice(_)) {
+    if matches!(entry, Entry::StrikeNotice(_) | Entry::StrikeAmend(_)) {
         // Suspension answers before anything is recorded about the notice.
         journal
             .check_function(jic_protect::Function::StrikeNotice)
@@ -384,6 +386,18 @@ pub fn replay(conn: &Connection, below: u64) -> Result<Replay, ApiError> {
             .map_err(sql)?
             .and_then(|b| serde_json::from_str::<Value>(&b).ok())
             .map(|b| prelude_from_json(&b["prelude"]))
+            .unwrap_or_default()
+        } else if kind == kind::STRIKE_AMEND {
+            // An amendment's prelude is kept with its notice, by the amendment's leaf.
+            conn.query_row(
+                "SELECT body_json FROM strike_notice WHERE id = ?1",
+                [payload["id"].as_str().unwrap_or_default()],
+                |r| r.get::<_, String>(0),
+            )
+            .optional()
+            .map_err(sql)?
+            .and_then(|b| serde_json::from_str::<Value>(&b).ok())
+            .map(|b| prelude_from_json(&b["preludes"][leaf.to_string()]))
             .unwrap_or_default()
         } else {
             Prelude::default()
@@ -500,7 +514,7 @@ impl KindHandler for ProtectKind {
             // operation as the state holds it now; both are stored with the notice so a
             // replay sees the same.
             let mut prelude = Prelude::default();
-            if s.kind == kind::STRIKE_NOTICE {
+            if s.kind == kind::STRIKE_NOTICE || s.kind == kind::STRIKE_AMEND {
                 let window_start = s.payload["window"]["start"]
                     .as_str()
                     .and_then(|w| w.parse::<Timestamp>().ok())
@@ -604,6 +618,7 @@ fn public_body(d: &Decision) -> Value {
             assessment,
             review_deadline,
             counterparts,
+            version,
         } => {
             let mut rules: Vec<&str> = assessment
                 .findings
@@ -613,11 +628,16 @@ fn public_body(d: &Decision) -> Value {
                 .collect();
             rules.sort_unstable();
             rules.dedup();
-            json!({"decision": "strike_assessed", "notice": assessment.notice,
+            let mut body = json!({"decision": "strike_assessed", "notice": assessment.notice,
                    "verdict": assessment.verdict.as_str(),
                    "requires_concurrence": assessment.requires_concurrence,
                    "rules": rules, "review_deadline": review_deadline,
-                   "counterparts": counterparts})
+                   "counterparts": counterparts});
+            if *version > 1 {
+                body["decision"] = json!("strike_amended");
+                body["version"] = json!(version);
+            }
+            body
         }
         other => wire::decision_public_json(other),
     }
@@ -782,11 +802,12 @@ fn persist(
                 let band = answer
                     .within_m
                     .map_or_else(|| "none".to_owned(), |b| format!("within {b} m"));
-                let (subject_kind, subject_id) = if s.kind == kind::STRIKE_NOTICE {
-                    ("strike_notice", s.payload["id"].as_str())
-                } else {
-                    ("area", None)
-                };
+                let (subject_kind, subject_id) =
+                    if s.kind == kind::STRIKE_NOTICE || s.kind == kind::STRIKE_AMEND {
+                        ("strike_notice", s.payload["id"].as_str())
+                    } else {
+                        ("area", None)
+                    };
                 insert_sealed_check(ctx, party, subject_kind, subject_id, &band, leaf, &now)?;
             }
             Decision::SealedRefused { .. } => {}
@@ -803,6 +824,7 @@ fn persist(
                 assessment,
                 review_deadline,
                 counterparts,
+                version,
             } => {
                 let band = assessment
                     .sealed
@@ -819,6 +841,21 @@ fn persist(
                     &now,
                 )?;
                 let status = assessment.verdict.as_str();
+                if *version > 1 {
+                    amend_notice(
+                        ctx,
+                        s,
+                        assessment,
+                        &full,
+                        prelude,
+                        *review_deadline,
+                        *version,
+                    )?;
+                    let mut audience = counterparts.clone();
+                    audience.extend([s.party.clone(), DUTY.to_owned(), MONITOR.to_owned()]);
+                    ctx.emit("strike.notice", &audience, &full, Some(record_leaf))?;
+                    continue;
+                }
                 let body = json!({"notice": s.payload, "prelude": prelude_json(prelude)});
                 ctx.with_sqlite(|tx| {
                     tx.execute(
@@ -937,12 +974,79 @@ fn persist(
                     Some(record_leaf),
                 )?;
             }
+            Decision::NoticeWithdrawn { notice, party } => {
+                ctx.with_sqlite(|tx| {
+                    tx.execute(
+                        "UPDATE strike_notice SET status = 'withdrawn', updated = ?2 WHERE id = ?1",
+                        params![notice, now],
+                    )?;
+                    Ok(())
+                })?;
+                // The counterparts learn at once that the notice no longer stands.
+                let mut audience = view.counterparts.clone();
+                audience.extend([party.clone(), DUTY.to_owned(), MONITOR.to_owned()]);
+                let mut body = full.clone();
+                body["reason"] = s.payload["reason"].clone();
+                ctx.emit("strike.notice", &audience, &body, Some(record_leaf))?;
+            }
             Decision::Escalated(_)
             | Decision::ReviewLapsed { .. }
             | Decision::AirOperationRecorded { .. } => {}
         }
     }
     Ok(())
+}
+
+/// Records an amendment on the notice's row: the current payload and assessment, the status
+/// and deadline of the reopened review, and the amendment's prelude by its leaf (for replay).
+fn amend_notice(
+    ctx: &ApplyCtx<'_>,
+    s: &Accepted,
+    assessment: &jic_protect::Assessment,
+    full: &Value,
+    prelude: &Prelude,
+    review_deadline: Timestamp,
+    version: u32,
+) -> Result<(), ApiError> {
+    let leaf = ctx.leaf_index();
+    let stored: Option<String> = ctx
+        .read()
+        .query_row(
+            "SELECT body_json FROM strike_notice WHERE id = ?1",
+            [&assessment.notice],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(sql)?;
+    let mut body: Value = stored
+        .and_then(|b| serde_json::from_str(&b).ok())
+        .unwrap_or_else(|| json!({}));
+    body["notice"] = s.payload.clone();
+    body["version"] = json!(version);
+    if !body["preludes"].is_object() {
+        body["preludes"] = json!({});
+    }
+    body["preludes"][leaf.to_string()] = prelude_json(prelude);
+    let now = ctx.now().to_string();
+    ctx.with_sqlite(|tx| {
+        tx.execute(
+            "UPDATE strike_notice SET air_operation_id = ?2, status = ?3, verdict_json = ?4,
+                 body_json = ?5, window_start = ?6, window_end = ?7, review_deadline = ?8,
+                 updated = ?9 WHERE id = ?1",
+            params![
+                assessment.notice,
+                s.payload["air_operation"].as_str(),
+                assessment.verdict.as_str(),
+                full.to_string(),
+                body.to_string(),
+                s.payload["window"]["start"].as_str(),
+                s.payload["window"]["end"].as_str(),
+                review_deadline.to_string(),
+                now
+            ],
+        )?;
+        Ok(())
+    })
 }
 
 fn notice_filer(conn: &Connection, notice: &str) -> Result<String, ApiError> {
