@@ -5,6 +5,7 @@ pub mod datadir;
 pub mod db;
 pub mod log;
 pub mod migrations;
+pub mod protect;
 pub mod roster;
 pub mod state;
 

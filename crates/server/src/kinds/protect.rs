@@ -17,8 +17,9 @@
 //! about a sealed site but a distance band. The full assessment goes to the filer (response),
 //! to the counterparts and the joint cell (events), who are entitled to the notice.
 //!
-//! The SQL lives here for now (one function per table) rather than in `jic-store`, because the
-//! store's state API is being extended in parallel; it is a seam to move behind `StateWrite`.
+//! The SQL lives in `jic_store::protect` (`ProtectWrite` inside the writer's transaction,
+//! `ProtectRead` for the replay), so a PostgreSQL backend implements those two traits; the read
+//! routes in `protect_routes.rs` still query their tables directly.
 
 use std::sync::{Arc, Mutex};
 
@@ -27,10 +28,13 @@ use jic_protect::journal::{Decision, Entry, JournalParams};
 use jic_protect::phase::PhaseInForce;
 use jic_protect::wire::{self, kind};
 use jic_protect::{AirOperation, Journal, Subject};
+use jic_store::protect::{
+    NotificationUpsert, ProtectLogRow, ProtectRead as _, ProtectWrite as _, StrikeNoticeRow,
+};
 use jic_store::roster::Role;
 use jic_store::state::StateRead;
 use jiff::Timestamp;
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::Connection;
 use serde_json::{Value, json};
 
 use crate::problem::ApiError;
@@ -179,29 +183,8 @@ fn phase_from_clock(clock: &jic_compliance::ClockResult, at: Timestamp) -> Phase
     }
 }
 
-fn sql(e: rusqlite::Error) -> ApiError {
-    ApiError::from(jic_store::StoreError::from(e))
-}
-
-fn in_clause() -> String {
-    KINDS
-        .iter()
-        .map(|k| format!("'{k}'"))
-        .collect::<Vec<_>>()
-        .join(",")
-}
-
 fn fingerprint(conn: &Connection, below: u64) -> Result<Fingerprint, ApiError> {
-    let q = format!(
-        "SELECT count(*), coalesce(max(leaf_index), -1) FROM (
-            SELECT leaf_index FROM submission WHERE kind IN ({}) AND leaf_index < ?1
-            UNION ALL SELECT leaf_index FROM decision WHERE kind = ?2 AND leaf_index < ?1)",
-        in_clause()
-    );
-    conn.query_row(&q, params![below as i64, TICK], |r| {
-        Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)?))
-    })
-    .map_err(sql)
+    Ok(conn.protect_fingerprint(KINDS, TICK, below)?)
 }
 
 /// The agreement in force, with its hash.
@@ -347,23 +330,14 @@ pub fn replay(conn: &Connection, below: u64) -> Result<Replay, ApiError> {
     let params = JournalParams::from_agreement(&agreement);
     let mut journal = Journal::new(agreement, params);
     let mut decisions = Vec::new();
-    let q = format!(
-        "SELECT leaf_index, kind, party, received, payload_json FROM submission
-           WHERE kind IN ({}) AND leaf_index < ?1
-         UNION ALL
-         SELECT leaf_index, kind, '', created, NULL FROM decision WHERE kind = ?2 AND leaf_index < ?1
-         ORDER BY leaf_index",
-        in_clause()
-    );
-    let mut stmt = conn.prepare(&q).map_err(sql)?;
-    let rows: Vec<(i64, String, String, String, Option<String>)> = stmt
-        .query_map(params![below as i64, TICK], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
-        })
-        .map_err(sql)?
-        .collect::<Result<_, _>>()
-        .map_err(sql)?;
-    for (leaf, kind, party, received, payload) in rows {
+    for row in conn.protect_log(KINDS, TICK, below)? {
+        let ProtectLogRow {
+            leaf_index: leaf,
+            kind,
+            party,
+            received,
+            payload_json: payload,
+        } = row;
         let Ok(at) = received.parse::<Timestamp>() else {
             continue;
         };
@@ -377,28 +351,16 @@ pub fn replay(conn: &Connection, below: u64) -> Result<Replay, ApiError> {
             .and_then(|p| serde_json::from_str(&p).ok())
             .unwrap_or(Value::Null);
         let prelude = if kind == kind::STRIKE_NOTICE {
-            conn.query_row(
-                "SELECT body_json FROM strike_notice WHERE leaf_index = ?1",
-                [leaf],
-                |r| r.get::<_, String>(0),
-            )
-            .optional()
-            .map_err(sql)?
-            .and_then(|b| serde_json::from_str::<Value>(&b).ok())
-            .map(|b| prelude_from_json(&b["prelude"]))
-            .unwrap_or_default()
+            conn.strike_notice_body_at(u64::try_from(leaf).unwrap_or(0))?
+                .and_then(|b| serde_json::from_str::<Value>(&b).ok())
+                .map(|b| prelude_from_json(&b["prelude"]))
+                .unwrap_or_default()
         } else if kind == kind::STRIKE_AMEND {
             // An amendment's prelude is kept with its notice, by the amendment's leaf.
-            conn.query_row(
-                "SELECT body_json FROM strike_notice WHERE id = ?1",
-                [payload["id"].as_str().unwrap_or_default()],
-                |r| r.get::<_, String>(0),
-            )
-            .optional()
-            .map_err(sql)?
-            .and_then(|b| serde_json::from_str::<Value>(&b).ok())
-            .map(|b| prelude_from_json(&b["preludes"][leaf.to_string()]))
-            .unwrap_or_default()
+            conn.strike_notice_body(payload["id"].as_str().unwrap_or_default())?
+                .and_then(|b| serde_json::from_str::<Value>(&b).ok())
+                .map(|b| prelude_from_json(&b["preludes"][leaf.to_string()]))
+                .unwrap_or_default()
         } else {
             Prelude::default()
         };
@@ -454,12 +416,8 @@ impl Engine {
 }
 
 fn agreement_hash_in_force(conn: &Connection) -> Result<String, ApiError> {
-    conn.query_row(
-        "SELECT hash FROM agreement_version WHERE status = 'in_force' ORDER BY number DESC LIMIT 1",
-        [],
-        |r| r.get(0),
-    )
-    .map_err(sql)
+    conn.agreement_hash_in_force()?
+        .ok_or_else(|| ApiError::Internal("no agreement version is in force".to_owned()))
 }
 
 /// One protect kind: who may send it, whether it is restricted, and the shared engine.
@@ -698,30 +656,22 @@ fn persist(
                 } else {
                     s.payload.clone()
                 };
+                let (body, deadline) = (body.to_string(), deadline.to_string());
                 ctx.with_sqlite(|tx| {
-                    tx.execute(
-                        "INSERT INTO humanitarian_notification (id, org, kind, disclosure, status,
-                             version, body_json, valid_from, valid_until, ack_deadline, leaf_index, updated)
-                         VALUES (?1, ?2, ?3, ?4, 'active', ?5, ?6, ?7, ?8, ?9, ?10, ?11)
-                         ON CONFLICT(id) DO UPDATE SET disclosure = excluded.disclosure,
-                             version = excluded.version, body_json = excluded.body_json,
-                             valid_from = excluded.valid_from, valid_until = excluded.valid_until,
-                             ack_deadline = excluded.ack_deadline, leaf_index = excluded.leaf_index,
-                             updated = excluded.updated",
-                        params![notification, notifier, nkind, disclosure, version, body.to_string(),
-                                valid_from, valid_until, deadline.to_string(), leaf as i64, now],
-                    )?;
-                    tx.execute(
-                        "DELETE FROM notification_recipient WHERE notification_id = ?1",
-                        [notification],
-                    )?;
-                    for r in recipients {
-                        tx.execute(
-                            "INSERT INTO notification_recipient (notification_id, party) VALUES (?1, ?2)",
-                            params![notification, r],
-                        )?;
-                    }
-                    Ok(())
+                    tx.upsert_notification(&NotificationUpsert {
+                        id: notification,
+                        org: notifier,
+                        kind: nkind,
+                        disclosure,
+                        version: *version,
+                        body_json: &body,
+                        valid_from: valid_from.as_deref(),
+                        valid_until: valid_until.as_deref(),
+                        ack_deadline: &deadline,
+                        recipients,
+                        leaf_index: leaf,
+                        updated: &now,
+                    })
                 })?;
                 // Recipients receive the notification at its stated precision (a sealed site:
                 // only that it exists and must be acknowledged).
@@ -751,14 +701,7 @@ fn persist(
                 )?;
             }
             Decision::Withdrawn { notification } => {
-                ctx.with_sqlite(|tx| {
-                    tx.execute(
-                        "UPDATE humanitarian_notification SET status = 'withdrawn', leaf_index = ?2,
-                             updated = ?3 WHERE id = ?1",
-                        params![notification, leaf as i64, now],
-                    )?;
-                    Ok(())
-                })?;
+                ctx.with_sqlite(|tx| tx.withdraw_notification(notification, leaf, &now))?;
                 let mut audience = view
                     .notification
                     .as_ref()
@@ -779,12 +722,7 @@ fn persist(
                 ..
             } => {
                 ctx.with_sqlite(|tx| {
-                    tx.execute(
-                        "INSERT INTO acknowledgment (notification_id, version, party, leaf_index, time)
-                         VALUES (?1, ?2, ?3, ?4, ?5)",
-                        params![notification, version, party, leaf as i64, now],
-                    )?;
-                    Ok(())
+                    tx.insert_acknowledgment(notification, *version, party, leaf, &now)
                 })?;
                 let notifier = view
                     .notification
@@ -857,18 +795,22 @@ fn persist(
                     continue;
                 }
                 let body = json!({"notice": s.payload, "prelude": prelude_json(prelude)});
+                let (verdict_json, body_json) = (full.to_string(), body.to_string());
+                let deadline = review_deadline.to_string();
                 ctx.with_sqlite(|tx| {
-                    tx.execute(
-                        "INSERT INTO strike_notice (id, party, air_operation_id, status, verdict_json,
-                             body_json, window_start, window_end, review_deadline, leaf_index, updated)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-                        params![assessment.notice, s.party, s.payload["air_operation"].as_str(),
-                                status, full.to_string(), body.to_string(),
-                                s.payload["window"]["start"].as_str(),
-                                s.payload["window"]["end"].as_str(),
-                                review_deadline.to_string(), leaf as i64, now],
-                    )?;
-                    Ok(())
+                    tx.insert_strike_notice(&StrikeNoticeRow {
+                        id: &assessment.notice,
+                        party: &s.party,
+                        air_operation: s.payload["air_operation"].as_str(),
+                        status,
+                        verdict_json: &verdict_json,
+                        body_json: &body_json,
+                        window_start: s.payload["window"]["start"].as_str(),
+                        window_end: s.payload["window"]["end"].as_str(),
+                        review_deadline: &deadline,
+                        leaf_index: leaf,
+                        updated: &now,
+                    })
                 })?;
                 // The counterparts receive the notice at once, with every finding.
                 let mut audience = counterparts.clone();
@@ -885,16 +827,8 @@ fn persist(
                     _ => ("concur", None),
                 };
                 ctx.with_sqlite(|tx| {
-                    tx.execute(
-                        "INSERT INTO strike_review (notice_id, party, stance, reason, leaf_index, time)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                        params![notice, s.party, stance, reason, leaf as i64, now],
-                    )?;
-                    tx.execute(
-                        "UPDATE strike_notice SET status = ?2, updated = ?3 WHERE id = ?1",
-                        params![notice, verdict.as_str(), now],
-                    )?;
-                    Ok(())
+                    tx.insert_strike_review(notice, &s.party, stance, reason, leaf, &now)?;
+                    tx.set_strike_notice_status(notice, verdict.as_str(), &now)
                 })?;
                 let _ = status;
                 let filer = notice_filer(ctx.read(), notice)?;
@@ -904,18 +838,13 @@ fn persist(
             }
             Decision::StopRaised(alert) => {
                 ctx.with_sqlite(|tx| {
-                    tx.execute(
-                        "INSERT INTO stop_request (notice_id, party, reason, leaf_index, time)
-                         VALUES (?1, ?2, ?3, ?4, ?5)",
-                        params![
-                            alert.notice,
-                            alert.by,
-                            s.payload["reason"].as_str(),
-                            leaf as i64,
-                            now
-                        ],
-                    )?;
-                    Ok(())
+                    tx.insert_stop_request(
+                        &alert.notice,
+                        &alert.by,
+                        s.payload["reason"].as_str(),
+                        leaf,
+                        &now,
+                    )
                 })?;
                 // The filing party's whole cell (its member id reaches every token of the
                 // cell), the joint cell and the monitors, at once.
@@ -934,15 +863,7 @@ fn persist(
                 })?;
             }
             Decision::StopAcknowledged { notice, number, .. } => {
-                ctx.with_sqlite(|tx| {
-                    tx.execute(
-                        "UPDATE stop_request SET answered_leaf = ?3 WHERE id = (
-                             SELECT id FROM stop_request WHERE notice_id = ?1 ORDER BY id
-                             LIMIT 1 OFFSET ?2)",
-                        params![notice, i64::from(*number) - 1, leaf as i64],
-                    )?;
-                    Ok(())
-                })?;
+                ctx.with_sqlite(|tx| tx.acknowledge_stop_request(notice, *number, leaf))?;
                 let mut audience = view.counterparts.clone();
                 audience.extend([DUTY.to_owned(), MONITOR.to_owned()]);
                 ctx.emit("strike.stop", &audience, &full, Some(record_leaf))?;
@@ -954,18 +875,7 @@ fn persist(
                     "resume"
                 };
                 ctx.with_sqlite(|tx| {
-                    tx.execute(
-                        "INSERT INTO suspension (leaf_index, party, action, reason, time)
-                         VALUES (?1, ?2, ?3, ?4, ?5)",
-                        params![
-                            leaf as i64,
-                            party,
-                            action,
-                            s.payload["reason"].as_str(),
-                            now
-                        ],
-                    )?;
-                    Ok(())
+                    tx.insert_suspension(leaf, party, action, s.payload["reason"].as_str(), &now)
                 })?;
                 ctx.emit(
                     "implementation",
@@ -975,13 +885,7 @@ fn persist(
                 )?;
             }
             Decision::NoticeWithdrawn { notice, party } => {
-                ctx.with_sqlite(|tx| {
-                    tx.execute(
-                        "UPDATE strike_notice SET status = 'withdrawn', updated = ?2 WHERE id = ?1",
-                        params![notice, now],
-                    )?;
-                    Ok(())
-                })?;
+                ctx.with_sqlite(|tx| tx.set_strike_notice_status(notice, "withdrawn", &now))?;
                 // The counterparts learn at once that the notice no longer stands.
                 let mut audience = view.counterparts.clone();
                 audience.extend([party.clone(), DUTY.to_owned(), MONITOR.to_owned()]);
@@ -1009,15 +913,7 @@ fn amend_notice(
     version: u32,
 ) -> Result<(), ApiError> {
     let leaf = ctx.leaf_index();
-    let stored: Option<String> = ctx
-        .read()
-        .query_row(
-            "SELECT body_json FROM strike_notice WHERE id = ?1",
-            [&assessment.notice],
-            |r| r.get(0),
-        )
-        .optional()
-        .map_err(sql)?;
+    let stored = ctx.read().strike_notice_body(&assessment.notice)?;
     let mut body: Value = stored
         .and_then(|b| serde_json::from_str(&b).ok())
         .unwrap_or_else(|| json!({}));
@@ -1028,36 +924,27 @@ fn amend_notice(
     }
     body["preludes"][leaf.to_string()] = prelude_json(prelude);
     let now = ctx.now().to_string();
+    let (verdict_json, body_json) = (full.to_string(), body.to_string());
+    let deadline = review_deadline.to_string();
     ctx.with_sqlite(|tx| {
-        tx.execute(
-            "UPDATE strike_notice SET air_operation_id = ?2, status = ?3, verdict_json = ?4,
-                 body_json = ?5, window_start = ?6, window_end = ?7, review_deadline = ?8,
-                 updated = ?9 WHERE id = ?1",
-            params![
-                assessment.notice,
-                s.payload["air_operation"].as_str(),
-                assessment.verdict.as_str(),
-                full.to_string(),
-                body.to_string(),
-                s.payload["window"]["start"].as_str(),
-                s.payload["window"]["end"].as_str(),
-                review_deadline.to_string(),
-                now
-            ],
-        )?;
-        Ok(())
+        tx.amend_strike_notice(&StrikeNoticeRow {
+            id: &assessment.notice,
+            party: &s.party,
+            air_operation: s.payload["air_operation"].as_str(),
+            status: assessment.verdict.as_str(),
+            verdict_json: &verdict_json,
+            body_json: &body_json,
+            window_start: s.payload["window"]["start"].as_str(),
+            window_end: s.payload["window"]["end"].as_str(),
+            review_deadline: &deadline,
+            leaf_index: leaf,
+            updated: &now,
+        })
     })
 }
 
 fn notice_filer(conn: &Connection, notice: &str) -> Result<String, ApiError> {
-    conn.query_row(
-        "SELECT party FROM strike_notice WHERE id = ?1",
-        [notice],
-        |r| r.get(0),
-    )
-    .optional()
-    .map_err(sql)
-    .map(Option::unwrap_or_default)
+    Ok(conn.strike_notice_party(notice)?.unwrap_or_default())
 }
 
 fn insert_sealed_check(
@@ -1069,14 +956,7 @@ fn insert_sealed_check(
     leaf: u64,
     now: &str,
 ) -> Result<(), ApiError> {
-    ctx.with_sqlite(|tx| {
-        tx.execute(
-            "INSERT INTO sealed_check (asker, subject_kind, subject_id, result_band, leaf_index, time)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![asker, subject_kind, subject_id, band, leaf as i64, now],
-        )?;
-        Ok(())
-    })
+    ctx.with_sqlite(|tx| tx.insert_sealed_check(asker, subject_kind, subject_id, band, leaf, now))
 }
 
 /// One pass of the deadline ticker at the clock's `now`: escalations of overdue
@@ -1129,11 +1009,7 @@ pub async fn tick(state: &crate::AppState) -> Result<Vec<Value>, ApiError> {
                     }
                     Decision::ReviewLapsed { notice, verdict } => {
                         ctx.with_sqlite(|tx| {
-                            tx.execute(
-                                "UPDATE strike_notice SET status = ?2, updated = ?3 WHERE id = ?1",
-                                params![notice, verdict.as_str(), now.to_string()],
-                            )?;
-                            Ok(())
+                            tx.set_strike_notice_status(notice, verdict.as_str(), &now.to_string())
                         })?;
                         let filer = notice_filer(ctx.read(), notice)?;
                         ctx.raise_alert(AlertSpec {
