@@ -188,6 +188,19 @@ pub(crate) fn prepare(
     states: &[TrackState],
     minima: &MinimaSet<'_>,
 ) -> Result<Vec<Prepared>, Error> {
+    let mut out = Vec::with_capacity(states.len());
+    prepare_into(states, minima, &mut out)?;
+    Ok(out)
+}
+
+/// [`prepare`] into a reused buffer (cleared first), so that a detector running every cycle
+/// does not allocate it again.
+pub(crate) fn prepare_into(
+    states: &[TrackState],
+    minima: &MinimaSet<'_>,
+    out: &mut Vec<Prepared>,
+) -> Result<(), Error> {
+    out.clear();
     if let MinimaSet::PerAircraft(list) = minima
         && list.len() != states.len()
     {
@@ -196,7 +209,7 @@ pub(crate) fn prepare(
             states: states.len(),
         });
     }
-    let mut out = Vec::with_capacity(states.len());
+    out.reserve(states.len());
     for (index, state) in states.iter().enumerate() {
         let m = match minima {
             MinimaSet::Uniform(m) => *m,
@@ -220,7 +233,7 @@ pub(crate) fn prepare(
             cos_lat: state.lat_deg.to_radians().cos(),
         });
     }
-    Ok(out)
+    Ok(())
 }
 
 /// Checks the domain of one state; the reason is a sentence for the user.

@@ -6,7 +6,7 @@
     reason = "exact equality is the point: same computation, same bits"
 )]
 
-use jic_deconflict::grid::{GridTuning, detect, detect_tuned};
+use jic_deconflict::grid::{Detector, GridTuning, detect, detect_tuned};
 use jic_deconflict::track::{
     Minima, MinimaSet, TrackConflict, TrackState, detect_all_pairs, pair_conflict,
 };
@@ -481,5 +481,162 @@ fn random_scenes_contain_conflicts() {
     assert!(
         total > 500 && infinite > 10 && already > 50,
         "{total} {infinite} {already}"
+    );
+}
+
+/// A scene of pairs placed exactly at the vertical boundary: on whole flight levels 1000 ft
+/// apart (level: never a conflict), or converging vertically so that the gap reaches exactly
+/// 1000 ft at, just before or just after the look-ahead, or passes exactly through it; and pairs
+/// whose closest approach is about the horizontal minimum. Horizontally the partners are close
+/// and slow, so the vertical boundary decides.
+fn boundary_scene(seed: u64, n_pairs: usize) -> Vec<TrackState> {
+    let mut rng = Rng(seed);
+    let lookahead = Minima::default().lookahead_s;
+    let mut states = Vec::with_capacity(2 * n_pairs);
+    let (clat, clon) = (rng.range(-60.0, 60.0), rng.range(-180.0, 180.0));
+    for _ in 0..n_pairs {
+        let level = 100.0 * (rng.next() % 450) as f64;
+        let a = TrackState {
+            lat_deg: clat + rng.range(-0.3, 0.3),
+            lon_deg: wrap(clon + rng.range(-0.3, 0.3)),
+            alt_ft: level,
+            gs_kt: rng.range(0.0, 500.0),
+            trk_deg: rng.range(0.0, 360.0),
+            vs_fpm: if rng.chance(0.5) {
+                0.0
+            } else {
+                rng.range(-3000.0, 3000.0)
+            },
+        };
+        // The partner: nearly the same place and velocity (so the horizontal test passes for a
+        // long time), offset vertically.
+        let mut b = TrackState {
+            lat_deg: a.lat_deg + rng.range(-0.01, 0.01),
+            lon_deg: wrap(a.lon_deg + rng.range(-0.01, 0.01)),
+            gs_kt: a.gs_kt + rng.range(-5.0, 5.0).max(-a.gs_kt),
+            trk_deg: a.trk_deg + rng.range(-2.0, 2.0),
+            ..a
+        };
+        let sign = if rng.chance(0.5) { 1.0 } else { -1.0 };
+        match rng.next() % 4 {
+            // Exactly 1000 ft apart, same vertical speed.
+            0 => b.alt_ft = a.alt_ft + sign * 1000.0,
+            // Extra gap closed at a rate that reaches 1000 ft at (about) the look-ahead.
+            1 | 2 => {
+                let extra = 100.0 * (1 + rng.next() % 50) as f64;
+                let fudge = [1.0, 1.0 + 1e-12, 1.0 - 1e-12, 1.0 + 1e-6, 1.0 - 1e-6]
+                    [(rng.next() % 5) as usize];
+                b.alt_ft = a.alt_ft + sign * (1000.0 + extra);
+                b.vs_fpm = a.vs_fpm - sign * extra / lookahead * 60.0 * fudge;
+            }
+            // Passing through the other's level, leaving the band exactly at t = 0.
+            _ => {
+                b.alt_ft = a.alt_ft + sign * 1000.0;
+                b.vs_fpm = a.vs_fpm + sign * rng.range(100.0, 3000.0);
+            }
+        }
+        if rng.chance(0.2) {
+            // About the horizontal minimum apart, along a meridian, no relative motion.
+            b.lat_deg = (a.lat_deg + (5.0 * M_PER_NM / EARTH_RADIUS_M).to_degrees()).min(90.0);
+            b.lon_deg = a.lon_deg;
+            b.gs_kt = a.gs_kt;
+            b.trk_deg = a.trk_deg;
+        }
+        states.push(a);
+        states.push(b);
+    }
+    states
+}
+
+fn wrap(lon: f64) -> f64 {
+    (lon + 180.0).rem_euclid(360.0) - 180.0
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 96, .. ProptestConfig::default() })]
+
+    #[test]
+    fn production_equals_reference_at_the_boundaries(seed in any::<u64>(), n_pairs in 1usize..80,
+                                                      slices in 0usize..6, cell_factor in 0.3f64..3.0, adaptive in any::<bool>()) {
+        let states = boundary_scene(seed, n_pairs);
+        let set = MinimaSet::Uniform(Minima::default());
+        let reference = detect_all_pairs(&states, &set).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let fast = detect_tuned(&states, &set, &GridTuning { slices, cell_factor, threads: 1, adaptive }).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        assert_same(&reference, &fast);
+    }
+}
+
+#[test]
+fn boundary_scenes_hit_both_sides_of_the_boundary() {
+    // Guards the boundary property test against vacuity: among partner pairs, some conflict and
+    // some, exactly 1000 ft apart or reaching it only at the look-ahead, do not.
+    let (mut partners_in_conflict, mut partners_clear) = (0, 0);
+    for seed in 0..40 {
+        let states = boundary_scene(seed, 40);
+        let found =
+            detect_all_pairs(&states, &MinimaSet::Uniform(Minima::default())).unwrap_or_default();
+        let partners = found
+            .iter()
+            .filter(|c| c.first % 2 == 0 && c.second == c.first + 1)
+            .count();
+        partners_in_conflict += partners;
+        partners_clear += 40 - partners;
+    }
+    assert!(
+        partners_in_conflict > 200 && partners_clear > 200,
+        "{partners_in_conflict} {partners_clear}"
+    );
+}
+
+#[test]
+fn threads_and_slices_match_the_reference() {
+    // Every way of sharing the work: slices over threads, and one slice split by cell hash.
+    let (states, minima) = scene(11, 0, 2500);
+    for set in [
+        MinimaSet::Uniform(Minima::default()),
+        MinimaSet::PerAircraft(&minima),
+    ] {
+        let reference = detect_all_pairs(&states, &set).unwrap_or_default();
+        assert!(!reference.is_empty());
+        for (slices, threads) in [(1, 2), (1, 3), (2, 3), (3, 2), (0, 2), (5, 4)] {
+            let fast = detect_tuned(
+                &states,
+                &set,
+                &GridTuning {
+                    slices,
+                    threads,
+                    ..GridTuning::default()
+                },
+            )
+            .unwrap_or_default();
+            assert_same(&reference, &fast);
+        }
+    }
+}
+
+#[test]
+fn a_reused_detector_gives_each_cycle_its_own_answer() {
+    // Buffers kept between cycles must not leak one cycle's traffic into the next: alternate
+    // scenes of different sizes and places on one detector.
+    let mut detector = Detector::new(GridTuning::default());
+    for (seed, place, n) in [
+        (1, 0, 2400),
+        (2, 1, 40),
+        (3, 5, 2100),
+        (4, 2, 150),
+        (1, 0, 2400),
+    ] {
+        let (states, _) = scene(seed, place, n);
+        let set = MinimaSet::Uniform(Minima::default());
+        let reference = detect_all_pairs(&states, &set).unwrap_or_default();
+        let fast = detector.detect(&states, &set).unwrap_or_default();
+        assert_same(&reference, &fast);
+    }
+    let empty: Vec<TrackConflict> = Vec::new();
+    assert_eq!(
+        detector
+            .detect(&[], &Minima::default().into())
+            .unwrap_or_default(),
+        empty
     );
 }
