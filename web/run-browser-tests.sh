@@ -14,7 +14,10 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
 fi
 
 echo "==> dashboard test server and jic (for the tests against a real server)"
-cargo build --quiet --locked -p jic-dashboard --example dashboard_serve -p jic
+cargo build --quiet --locked -p jic-dashboard --example dashboard_serve
+# On its own, as users build it: `target/debug/jic` is then the binary with today's `web/src`
+# embedded (a build unified with other packages' features is a different artifact).
+cargo build --quiet --locked -p jic
 
 echo "==> web unit tests"
 node --test test-unit/

@@ -126,6 +126,16 @@ test('strike notices in the server\'s list shape: area geometry, verdict keyword
   assert.equal(strikeVerdict(polygon.properties), 'conflict', 'the verdict wins over the review status');
   assert.equal(strikeVerdict({ status: 'stopped' }), 'stopped');
   assert.equal(strikeVerdict({}), 'pending');
-  assert.equal(findingsHtml(polygon.properties.findings), 'R-CONTROL (§3(b)): inside &lt;a&gt; zone<br>no rule');
+  assert.equal(findingsHtml(polygon.properties.findings),
+    '<ul class="findings"><li class="finding finding-unknown"><strong>R-CONTROL</strong>: inside &lt;a&gt; zone<br><small>§3(b)</small></li>'
+    + '<li class="finding finding-unknown">no rule</li></ul>');
+  // The server's findings carry a severity: the deciding ones come first, information last.
+  const ordered = findingsHtml([
+    { rule_id: 'jic.phase', clause: '', detail: 'phase in force', severity: 'info' },
+    { rule_id: 'jic.group_present', clause: 'DESIGN §3.7', detail: 'no agreed zone', severity: 'conflict' },
+  ]);
+  assert.ok(ordered.indexOf('jic.group_present') < ordered.indexOf('jic.phase'), ordered);
+  assert.match(ordered, /<li class="finding finding-conflict"><strong>jic.group_present<\/strong> <span class="finding-severity">conflict<\/span>: no agreed zone<br><small>DESIGN §3.7<\/small><\/li>/);
+  assert.doesNotMatch(ordered, /<small><\/small>/, 'an empty clause adds no line');
   assert.equal(findingsHtml([]), undefined);
 });

@@ -107,7 +107,8 @@ test('strike notices from /strike-notices are drawn coloured by verdict, with ef
     await page.waitForTimeout(300);
     await page.screenshot({ path: SHOTS + 'strikes.png' });
     assert.match(text, /conflict/);
-    assert.match(text, /R-CONTROL \(§3\(b\)\): strike area inside deir_ez_zor_airport_govt/);
+    assert.match(text, /R-CONTROL conflict: strike area inside deir_ez_zor_airport_govt/);
+    assert.match(text, /§3\(b\)/, 'the clause is cited');
     assert.match(text, /US-AO-17/);
     assert.match(text, /500 m/);
     assert.deepEqual(problems, []);

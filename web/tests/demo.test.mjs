@@ -64,7 +64,7 @@ async function playing(page) {
   return counts;
 }
 
-test('jic demo serves the dashboard with the September 2016 scenario playing', { skip: SKIP, timeout: 90000 }, async (t) => {
+test('jic demo serves the dashboard with the September 2016 scenario playing', { skip: SKIP, timeout: 90000 }, async () => {
   const { page, problems, dispose } = await openBrowser(demo.url);
   try {
     await page.goto(demo.url + '/');
@@ -87,16 +87,17 @@ test('jic demo serves the dashboard with the September 2016 scenario playing', {
     } catch (e) {
       throw new Error(`${e.message}; at sign-in ${JSON.stringify(first)}, now ${JSON.stringify(await playing(page))}; demo output:\n${output.slice(-2000)}`);
     }
-    // The scenario's strike notices (the Jabal al-Tharda one of 17 September, a point with its
-    // radius) are drawn from GET /api/v1/strike-notices with their verdicts.
-    const listed = await page.evaluate(async (token) => (await fetch('/api/v1/strike-notices', { headers: { Authorization: `Bearer ${token}` } })).status, demo.token);
-    if (listed === 404 || listed === 405) {
-      t.diagnostic('this server does not list strike notices yet: the layer comes from events only');
-    } else {
-      assert.equal(listed, 200);
-      await page.waitForFunction(() => Number(document.querySelector('li[data-layer="strikes"]').dataset.count) > 0, null, { timeout: 60000, polling: 250 });
-      assert.ok(await page.$$eval('path.strike', (ps) => ps.length) > 0, 'a strike area is drawn');
-    }
+    // The scenario's strike notices come from GET /api/v1/strike-notices with their verdicts
+    // and findings. The 2016 package does not entitle the joint cell to a notice's area, so the
+    // duty officer's page lists the Jabal al-Tharda notice without placing it (the US cell, its
+    // filer, sees it drawn: next test).
+    await page.waitForFunction(() => window.jic.state.features.strikes.has('CJTF-SN-0917-01'), null, { timeout: 60000, polling: 250 });
+    const notice = await page.evaluate(() => window.jic.state.features.strikes.get('CJTF-SN-0917-01').properties);
+    assert.ok(['clear', 'not_cleared', 'conflict'].includes(notice.verdict), `verdict ${notice.verdict}`);
+    assert.ok(notice.findings.length > 0 && notice.findings.every((f) => typeof f.detail === 'string'), JSON.stringify(notice.findings));
+    assert.ok(Number.isFinite(Date.parse(notice.received)), 'its receipt time orders the replay');
+    assert.equal(notice.area, null, 'need-to-know: the joint cell is not given the area');
+    assert.match(await page.textContent('li[data-layer="strikes"] .layer-note'), /without a position/);
     const later = await playing(page);
     assert.ok(later.incidents + later.alerts + later.alertList > first.incidents + first.alerts + first.alertList,
       `nothing arrived while the page was open: ${JSON.stringify(first)} → ${JSON.stringify(later)}`);
@@ -116,7 +117,7 @@ test('jic demo serves the dashboard with the September 2016 scenario playing', {
   }
 });
 
-test('jic demo: the US cell over Aleppo sees its role, the package zones, shared sites and incidents', { skip: SKIP, timeout: 60000 }, async () => {
+test('jic demo: the US cell sees its role and its strike notice drawn; over Aleppo the package zones, shared sites and incidents', { skip: SKIP, timeout: 60000 }, async () => {
   assert.ok(demo.usToken, `no "us (party)" token in the demo's welcome:\n${output.slice(0, 2000)}`);
   const { page, problems, dispose } = await openBrowser(demo.url);
   try {
@@ -126,6 +127,19 @@ test('jic demo: the US cell over Aleppo sees its role, the package zones, shared
     assert.match(await page.textContent('#identity'), /signed in as party \(us\)/);
     assert.equal(await page.isVisible('#notify-button'), false, 'a party does not notify sites');
     assert.ok(await layerCount(page, 'zones') >= 5);
+    // Its own strike notices are drawn, coloured by verdict, with their findings.
+    await page.waitForFunction(() => document.querySelectorAll('path.strike').length > 0, null, { timeout: 30000, polling: 250 });
+    assert.ok(await layerCount(page, 'strikes') >= 1);
+    assert.doesNotMatch(await page.textContent('li[data-layer="strikes"] .layer-note'), /live events only/, 'read from GET /api/v1/strike-notices');
+    const tharda = await page.evaluate(() => window.jic.state.features.strikes.get('CJTF-SN-0917-01')?.properties);
+    assert.equal(tharda?.area?.type, 'Point', 'the filer sees its notice\'s area');
+    await page.evaluate(() => window.jic.map.setView([35.2, 40.211], 13, { animate: false }));
+    await page.evaluate(() => window.jic.map.eachLayer((l) => { if (l.feature?.id === 'CJTF-SN-0917-01') l.openPopup(); }));
+    assert.match(await page.textContent('.leaflet-popup-content'), /verdict[\s\S]*(clear|not cleared|conflict)[\s\S]*findings/);
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: join(SCRATCH, 'demo-strike.png') });
+    if (process.env.JIC_SCREENSHOT_DIR) await page.screenshot({ path: join(process.env.JIC_SCREENSHOT_DIR, 'demo-strike.png') });
+    await page.evaluate(() => window.jic.map.closePopup());
     await page.evaluate(() => window.jic.map.setView([36.2, 37.15], 12, { animate: false }));
     await page.waitForTimeout(500);
     await page.screenshot({ path: join(SCRATCH, 'demo-party-aleppo.png') });

@@ -276,16 +276,24 @@ export function strikeVerdict(p) {
   return String(v);
 }
 
-/** A strike assessment's findings as popup lines: "rule_id (clause): detail", escaped. */
+// Findings that decide a verdict first, information last (stable within a rank).
+const SEVERITY_RANK = { conflict: 0, violation: 0, error: 0, warning: 1, not_cleared: 1, info: 3 };
+
+/**
+ * A strike assessment's findings as a popup list, the deciding ones first: each `rule_id`
+ * (bold), its severity, the detail, and the agreement clause as a smaller line. Escaped.
+ */
 export function findingsHtml(findings) {
   if (!Array.isArray(findings) || findings.length === 0) return undefined;
-  return findings.map((f) => {
-    const rule = f.rule_id ?? f.rule ?? f.check;
-    const clause = f.clause ? ` (${f.clause})` : '';
-    const detail = f.detail ?? f.text ?? f.message;
-    const line = rule ? `${rule}${clause}${detail ? ': ' + detail : ''}` : detail ?? JSON.stringify(f);
-    return esc(line);
-  }).join('<br>');
+  const rank = (f) => SEVERITY_RANK[f.severity] ?? 2;
+  const items = findings.map((f, i) => [f, i]).sort(([a, i], [b, j]) => rank(a) - rank(b) || i - j).map(([f]) => {
+    const rule = f.rule_id || f.rule || f.check;
+    const detail = f.detail ?? f.text ?? f.message ?? (rule ? '' : JSON.stringify(f));
+    const severity = f.severity ? ` <span class="finding-severity">${esc(f.severity)}</span>` : '';
+    const clause = f.clause ? `<br><small>${esc(f.clause)}</small>` : '';
+    return `<li class="finding finding-${esc(String(f.severity ?? 'unknown').replace(/[^a-z_]/g, ''))}">${rule ? `<strong>${esc(rule)}</strong>${severity}: ` : ''}${esc(detail)}${clause}</li>`;
+  });
+  return `<ul class="findings">${items.join('')}</ul>`;
 }
 
 /**
