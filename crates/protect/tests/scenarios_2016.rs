@@ -739,3 +739,119 @@ fn replaying_the_log_yields_the_same_decisions() {
         assert!(!first.is_empty());
     }
 }
+
+/// The filer corrects the Deir ez-Zor notice, then withdraws it: the amendment is assessed
+/// afresh as version 2 and reopens the review; nobody else may amend or withdraw; a withdrawn
+/// notice takes no answers and never lapses; a replay gives the same decisions.
+#[test]
+fn amendment_reassesses_and_withdrawal_closes_the_review() {
+    let log = vec![
+        ("2016-09-14T19:00:00+03:00", "phase", "", json!("extension")),
+        tharda_air_operation(),
+        (
+            "2016-09-17T15:00:00+03:00",
+            kind::STRIKE_NOTICE,
+            "us",
+            tharda_notice("dez-1", 40.0709, 35.1998),
+        ),
+        (
+            "2016-09-17T15:05:00+03:00",
+            kind::STRIKE_AMEND,
+            "us",
+            tharda_notice("dez-1", 40.141, 35.257),
+        ),
+        (
+            "2016-09-17T15:10:00+03:00",
+            kind::STRIKE_WITHDRAW,
+            "us",
+            json!({"notice": "dez-1", "reason": "ground held by the SAA"}),
+        ),
+    ];
+    let mut journal = Journal::new(syria_2016(), JournalParams::default());
+    let decisions = run(&mut journal, &log[..3]);
+    let [first] = assessed(&decisions)[..] else {
+        panic!("{decisions:?}")
+    };
+    let location = |a: &jic_protect::Assessment| {
+        a.findings
+            .iter()
+            .find(|f| f.rule == "jic.location_consistency")
+            .map(|f| f.severity)
+    };
+    assert_eq!(location(first), Some(Severity::Conflict));
+
+    // Russia may neither amend nor withdraw the coalition's notice.
+    let amend = |party: &str| {
+        wire::entry(
+            kind::STRIKE_AMEND,
+            party,
+            &tharda_notice("dez-1", 40.141, 35.257),
+        )
+        .unwrap()
+        .unwrap()
+    };
+    let at = t("2016-09-17T15:04:00+03:00");
+    assert!(matches!(
+        journal.apply(at, amend("russia")),
+        Err(jic_protect::Error::Forbidden(_))
+    ));
+    let withdraw = |party: &str| {
+        wire::entry(kind::STRIKE_WITHDRAW, party, &json!({"notice": "dez-1"}))
+            .unwrap()
+            .unwrap()
+    };
+    assert!(matches!(
+        journal.apply(at, withdraw("russia")),
+        Err(jic_protect::Error::Forbidden(_))
+    ));
+
+    let decisions = run(&mut journal, &log[3..]);
+    let Some(Decision::Assessed {
+        assessment,
+        version,
+        ..
+    }) = decisions.first()
+    else {
+        panic!("{decisions:?}")
+    };
+    assert_eq!(*version, 2);
+    assert_eq!(location(assessment), Some(Severity::Info));
+    assert_eq!(decision_json(&decisions[0])["decision"], "strike_amended");
+    assert!(matches!(
+        decisions.last(),
+        Some(Decision::NoticeWithdrawn { notice, party }) if notice == "dez-1" && party == "us"
+    ));
+    assert_eq!(
+        journal.notice_withdrawn_at("dez-1"),
+        Some(t("2016-09-17T15:10:00+03:00"))
+    );
+    let review = wire::entry(
+        kind::STRIKE_REVIEW,
+        "russia",
+        &json!({"notice": "dez-1", "decision": "concur"}),
+    )
+    .unwrap()
+    .unwrap();
+    assert!(matches!(
+        journal.apply(t("2016-09-17T15:11:00+03:00"), review),
+        Err(jic_protect::Error::State(_))
+    ));
+    assert!(matches!(
+        journal.apply(t("2016-09-17T15:11:00+03:00"), amend("us")),
+        Err(jic_protect::Error::State(_))
+    ));
+    assert!(journal.tick(t("2016-09-17T17:00:00+03:00")).is_empty());
+    assert_eq!(journal.next_deadline(t("2016-09-17T15:11:00+03:00")), None);
+
+    // The same log through a fresh journal.
+    let again = run(
+        &mut Journal::new(syria_2016(), JournalParams::default()),
+        &log,
+    );
+    let mut once = run(
+        &mut Journal::new(syria_2016(), JournalParams::default()),
+        &log[..3],
+    );
+    once.extend(decisions);
+    assert_eq!(again, once);
+}
