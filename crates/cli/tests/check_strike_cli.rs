@@ -92,6 +92,26 @@ fn the_deir_ez_zor_notice_conflicts_and_the_location_error_is_flagged() {
             .any(|f| f["check"] == "location_consistency" && f["severity"] == "conflict"),
         "{out}"
     );
+    // Offline there is no phase clock: the phase comes from the schedule, and the finding says
+    // that the calm-day phase could not be judged.
+    let phase = findings
+        .iter()
+        .find(|f| f["rule"] == "jic.phase")
+        .unwrap_or_else(|| panic!("{out}"));
+    assert_eq!(
+        (&phase["phase"], &phase["source"]),
+        (
+            &serde_json::json!("extension"),
+            &serde_json::json!("schedule")
+        )
+    );
+    assert!(
+        phase["message"]
+            .as_str()
+            .unwrap()
+            .contains("`jic` waits for 7 consecutive calm days"),
+        "{phase}"
+    );
     // The sealed clinic answers with a band only.
     assert!(
         findings
