@@ -9,35 +9,19 @@
 )]
 
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use jic_ledger::key::NoteSigner;
 use jic_ledger::tile::TilePath;
-use jic_server::clock::ManualClock;
 use jic_server::config::ServerConfig;
-use jic_server::deployment::{self, DataDir, InitOptions, InitReport};
-use jic_server::{AppState, OpenOptions};
-use jiff::{SignedDuration, Timestamp};
+use jiff::SignedDuration;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 const START: &str = "2016-09-17T10:00:00Z";
 
-struct TestServer {
-    base: String,
-    _dir: tempfile::TempDir,
-    data: DataDir,
-    report: InitReport,
-    state: AppState,
-    clock: Arc<ManualClock>,
-    http: reqwest::Client,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    task: Option<tokio::task::JoinHandle<()>>,
-}
+mod support;
 
-fn package() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scenarios/syria-2016-09/agreement")
-}
+use support::{TestServer, package};
 
 async fn start() -> TestServer {
     start_with(ServerConfig::default()).await
@@ -48,96 +32,10 @@ async fn start_with(config: ServerConfig) -> TestServer {
 }
 
 async fn start_with_package(config: ServerConfig, agreement: PathBuf) -> TestServer {
-    let dir = tempfile::tempdir().unwrap();
-    let data = DataDir::new(dir.path().join("data"));
-    let report = deployment::init(
-        &data,
-        &InitOptions {
-            agreement,
-            extra_members: vec![],
-            origin: "jic.test/syria-2016".to_owned(),
-            config,
-        },
-    )
-    .unwrap();
-    let clock = Arc::new(ManualClock::new(START.parse().unwrap()));
-    let config = deployment::read_config(&data).unwrap();
-    let state = AppState::open(
-        &data,
-        OpenOptions {
-            clock: clock.clone(),
-            config,
-            registry: jic_server::kinds::default_registry(),
-            log: None,
-        },
-    )
-    .await
-    .unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let served = state.clone();
-    let task = tokio::spawn(async move {
-        jic_server::run(listener, served, async move {
-            let _ = stopped.await;
-        })
-        .await
-        .unwrap();
-    });
-    TestServer {
-        base,
-        _dir: dir,
-        data,
-        report,
-        state,
-        clock,
-        http: reqwest::Client::new(),
-        stop: Some(stop),
-        task: Some(task),
-    }
+    support::start(config, agreement, START).await
 }
 
 impl TestServer {
-    fn signer(&self, member: &str) -> NoteSigner {
-        let path = deployment::keys_dir(&self.data).join(format!("{member}.key"));
-        NoteSigner::from_skey(std::fs::read_to_string(path).unwrap().trim()).unwrap()
-    }
-
-    fn token(&self, member: &str) -> String {
-        self.report
-            .tokens
-            .iter()
-            .find(|(_, m, _)| m == member)
-            .unwrap()
-            .2
-            .clone()
-    }
-
-    fn now(&self) -> Timestamp {
-        use jic_server::clock::Clock;
-        self.clock.now()
-    }
-
-    fn body(
-        &self,
-        member: &str,
-        kind: &str,
-        seq: u64,
-        payload: Value,
-        restricted: bool,
-    ) -> Vec<u8> {
-        jic_server::client::submission_body(
-            &self.signer(member),
-            member,
-            kind,
-            seq,
-            self.now(),
-            payload,
-            restricted,
-        )
-        .unwrap()
-    }
-
     async fn post(&self, path: &str, body: Vec<u8>) -> (StatusCode, String, Value) {
         self.post_with_type(path, body, "application/json").await
     }
@@ -202,15 +100,6 @@ impl TestServer {
             })
             .await
             .unwrap()
-    }
-
-    async fn stop(mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(task) = self.task.take() {
-            task.await.unwrap();
-        }
     }
 }
 
@@ -761,29 +650,7 @@ async fn events_are_filtered_by_role_and_resume_after_last_event_id() {
     assert_eq!(status, StatusCode::OK);
 
     // Read the US stream until the alert arrives (the backlog is replayed from the store).
-    let read_events = |member: &'static str, last: Option<String>| {
-        let http = s.http.clone();
-        let url = format!("{}/api/v1/events", s.base);
-        let token = s.token(member);
-        async move {
-            let mut req = http.get(url).bearer_auth(token);
-            if let Some(last) = last {
-                req = req.header("last-event-id", last);
-            }
-            let mut r = req.send().await.unwrap();
-            assert_eq!(r.headers()["content-type"], "text/event-stream");
-            let mut text = String::new();
-            let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(5);
-            while !text.contains("event: alert") {
-                match tokio::time::timeout_at(deadline, r.chunk()).await {
-                    Ok(Ok(Some(chunk))) => text.push_str(&String::from_utf8_lossy(&chunk)),
-                    _ => break,
-                }
-            }
-            text
-        }
-    };
-    let us = read_events("us", None).await;
+    let us = s.events_until("us", None, "event: alert").await;
     assert!(us.contains("event: air_operation"), "{us}");
     assert!(us.contains("\"id\":\"US-1\""), "{us}");
     for block in us
@@ -802,7 +669,7 @@ async fn events_are_filtered_by_role_and_resume_after_last_event_id() {
         .find_map(|l| l.strip_prefix("id: "))
         .unwrap()
         .to_owned();
-    let resumed = read_events("us", Some(first_id.clone())).await;
+    let resumed = s.events_until("us", Some(&first_id), "event: alert").await;
     assert!(!resumed.contains(&format!("id: {first_id}\n")), "{resumed}");
     assert!(resumed.contains("event: alert"));
     // The humanitarian organisation sees none of it.

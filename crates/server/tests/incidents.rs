@@ -8,120 +8,26 @@
     reason = "test helpers fail loudly on unexpected errors"
 )]
 
-use std::path::PathBuf;
-use std::sync::Arc;
-
-use jic_server::clock::{Clock, ManualClock};
+use jic_server::clock::Clock;
 use jic_server::config::ServerConfig;
-use jic_server::deployment::{self, DataDir, InitOptions, InitReport};
-use jic_server::{AppState, OpenOptions};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-struct T {
-    base: String,
-    _dir: tempfile::TempDir,
-    data: DataDir,
-    report: InitReport,
-    state: AppState,
-    clock: Arc<ManualClock>,
-    http: reqwest::Client,
-    seq: std::sync::Mutex<std::collections::HashMap<String, u64>>,
-}
+mod support;
+
+use support::TestServer as T;
 
 async fn start() -> T {
-    let dir = tempfile::tempdir().unwrap();
-    let data = DataDir::new(dir.path().join("data"));
-    let package =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scenarios/syria-2016-09/agreement");
-    let report = deployment::init(
-        &data,
-        &InitOptions {
-            agreement: package,
-            extra_members: vec![],
-            origin: "jic.test/syria-2016".to_owned(),
-            config: ServerConfig::default(),
-        },
-    )
-    .unwrap();
-    let clock = Arc::new(ManualClock::new("2016-09-17T14:00:00Z".parse().unwrap()));
-    let config = deployment::read_config(&data).unwrap();
-    let state = AppState::open(
-        &data,
-        OpenOptions {
-            clock: clock.clone(),
-            config,
-            registry: jic_server::kinds::default_registry(),
-            log: None,
-        },
+    support::start(
+        ServerConfig::default(),
+        support::package(),
+        "2016-09-17T14:00:00Z",
     )
     .await
-    .unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let served = state.clone();
-    tokio::spawn(async move {
-        jic_server::run(listener, served, std::future::pending())
-            .await
-            .unwrap();
-    });
-    T {
-        base,
-        _dir: dir,
-        data,
-        report,
-        state,
-        clock,
-        http: reqwest::Client::new(),
-        seq: Default::default(),
-    }
 }
 
 impl T {
-    fn token(&self, member: &str) -> String {
-        self.report
-            .tokens
-            .iter()
-            .find(|(_, m, _)| m == member)
-            .unwrap()
-            .2
-            .clone()
-    }
-
-    async fn submit(&self, member: &str, kind: &str, payload: Value) -> (StatusCode, Value) {
-        let seq = {
-            let mut m = self.seq.lock().unwrap();
-            let s = m.entry(member.to_owned()).or_insert(0);
-            *s += 1;
-            *s
-        };
-        let path = deployment::keys_dir(&self.data).join(format!("{member}.key"));
-        let signer =
-            jic_ledger::key::NoteSigner::from_skey(std::fs::read_to_string(path).unwrap().trim())
-                .unwrap();
-        let body = jic_server::client::submission_body(
-            &signer,
-            member,
-            kind,
-            seq,
-            self.clock.now(),
-            payload,
-            false,
-        )
-        .unwrap();
-        let r = self
-            .http
-            .post(format!("{}/api/v1/submissions", self.base))
-            .header("content-type", "application/json")
-            .body(body)
-            .send()
-            .await
-            .unwrap();
-        let status = r.status();
-        (status, r.json().await.unwrap_or(Value::Null))
-    }
-
     async fn get(&self, path: &str, member: &str, accept: &str) -> (StatusCode, String) {
         let r = self
             .http
@@ -400,30 +306,11 @@ async fn incidents_link_notified_movements_and_acknowledgments() {
         "vehicles": 31,
         "recipients": ["russia", "us"]
     });
-    let seq = 1;
-    let path = deployment::keys_dir(&t.data).join("un_ocha.key");
-    let signer =
-        jic_ledger::key::NoteSigner::from_skey(std::fs::read_to_string(path).unwrap().trim())
-            .unwrap();
-    let body = jic_server::client::submission_body(
-        &signer,
-        "un_ocha",
-        "humanitarian.movement",
-        seq,
-        t.clock.now(),
-        movement,
-        true,
-    )
-    .unwrap();
-    let r = t
-        .http
-        .post(format!("{}/api/v1/submissions", t.base))
-        .header("content-type", "application/json")
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+    // Restricted: signed as a commitment, the plaintext beside it.
+    let (status, body) = t
+        .submit_restricted("un_ocha", "humanitarian.movement", movement)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
     t.clock.set("2016-09-19T05:40:00Z".parse().unwrap());
     let (status, body) = t
         .submit(

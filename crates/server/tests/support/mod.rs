@@ -1,0 +1,234 @@
+//! What the server's integration tests share: a deployment initialised in a temporary
+//! directory, a server on a real listener at 127.0.0.1 driven by a [`ManualClock`], signed
+//! submissions with a sequence per member, bearer reads and the SSE stream.
+
+#![allow(
+    dead_code,
+    reason = "each test file uses the part it needs; the others would warn"
+)]
+#![allow(
+    clippy::unwrap_used,
+    reason = "test helpers fail loudly on unexpected errors"
+)]
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use jic_ledger::key::NoteSigner;
+use jic_server::clock::{Clock, ManualClock};
+use jic_server::config::ServerConfig;
+use jic_server::deployment::{self, DataDir, InitOptions, InitReport};
+use jic_server::{AppState, OpenOptions};
+use jiff::Timestamp;
+use reqwest::StatusCode;
+use serde_json::Value;
+
+/// A running test server.
+pub(crate) struct TestServer {
+    /// `http://127.0.0.1:PORT`.
+    pub(crate) base: String,
+    /// The temporary directory holding the data directory (removed on drop).
+    pub(crate) dir: tempfile::TempDir,
+    /// The data directory.
+    pub(crate) data: DataDir,
+    /// What `jic init` generated (tokens, keys).
+    pub(crate) report: InitReport,
+    /// The server's state (for direct reads and integration).
+    pub(crate) state: AppState,
+    /// The server's clock.
+    pub(crate) clock: Arc<ManualClock>,
+    /// A client.
+    pub(crate) http: reqwest::Client,
+    seq: Mutex<HashMap<String, u64>>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+/// The Syria 2016 agreement package of the scenario.
+pub(crate) fn package() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scenarios/syria-2016-09/agreement")
+}
+
+/// Initialises a deployment of `agreement` with `config` and serves it, the clock at `now`.
+pub(crate) async fn start(config: ServerConfig, agreement: PathBuf, now: &str) -> TestServer {
+    let dir = tempfile::tempdir().unwrap();
+    let data = DataDir::new(dir.path().join("data"));
+    let report = deployment::init(
+        &data,
+        &InitOptions {
+            agreement,
+            extra_members: vec![],
+            origin: "jic.test/syria-2016".to_owned(),
+            config,
+        },
+    )
+    .unwrap();
+    let clock = Arc::new(ManualClock::new(now.parse().unwrap()));
+    let config = deployment::read_config(&data).unwrap();
+    let state = AppState::open(
+        &data,
+        OpenOptions {
+            clock: clock.clone(),
+            config,
+            registry: jic_server::kinds::default_registry(),
+            log: None,
+        },
+    )
+    .await
+    .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let served = state.clone();
+    let task = tokio::spawn(async move {
+        jic_server::run(listener, served, async move {
+            let _ = stopped.await;
+        })
+        .await
+        .unwrap();
+    });
+    TestServer {
+        base,
+        dir,
+        data,
+        report,
+        state,
+        clock,
+        http: reqwest::Client::new(),
+        seq: Mutex::default(),
+        stop: Some(stop),
+        task: Some(task),
+    }
+}
+
+impl TestServer {
+    /// A member's signing key, as `jic init` generated it.
+    pub(crate) fn signer(&self, member: &str) -> NoteSigner {
+        let path = deployment::keys_dir(&self.data).join(format!("{member}.key"));
+        NoteSigner::from_skey(std::fs::read_to_string(path).unwrap().trim()).unwrap()
+    }
+
+    /// A member's bearer token.
+    pub(crate) fn token(&self, member: &str) -> String {
+        self.report
+            .tokens
+            .iter()
+            .find(|(_, m, _)| m == member)
+            .unwrap()
+            .2
+            .clone()
+    }
+
+    /// The server's clock now.
+    pub(crate) fn now(&self) -> Timestamp {
+        self.clock.now()
+    }
+
+    /// A signed submission body with an explicit sequence number, claimed now.
+    pub(crate) fn body(
+        &self,
+        member: &str,
+        kind: &str,
+        seq: u64,
+        payload: Value,
+        restricted: bool,
+    ) -> Vec<u8> {
+        jic_server::client::submission_body(
+            &self.signer(member),
+            member,
+            kind,
+            seq,
+            self.now(),
+            payload,
+            restricted,
+        )
+        .unwrap()
+    }
+
+    /// Signs and posts a public submission to `/api/v1/submissions` with the member's next
+    /// sequence number; the status and the JSON answer.
+    pub(crate) async fn submit(
+        &self,
+        member: &str,
+        kind: &str,
+        payload: Value,
+    ) -> (StatusCode, Value) {
+        self.post_submission(member, kind, payload, false).await
+    }
+
+    /// [`TestServer::submit`] for a restricted kind: logged as a commitment, the plaintext
+    /// beside the envelope.
+    pub(crate) async fn submit_restricted(
+        &self,
+        member: &str,
+        kind: &str,
+        payload: Value,
+    ) -> (StatusCode, Value) {
+        self.post_submission(member, kind, payload, true).await
+    }
+
+    async fn post_submission(
+        &self,
+        member: &str,
+        kind: &str,
+        payload: Value,
+        restricted: bool,
+    ) -> (StatusCode, Value) {
+        let seq = {
+            let mut m = self.seq.lock().unwrap();
+            let s = m.entry(member.to_owned()).or_insert(0);
+            *s += 1;
+            *s
+        };
+        let body = self.body(member, kind, seq, payload, restricted);
+        let r = self
+            .http
+            .post(format!("{}/api/v1/submissions", self.base))
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    /// Reads the member's SSE stream (after `last`, when given) until `until` appears in it or
+    /// five seconds pass; the text read.
+    pub(crate) async fn events_until(
+        &self,
+        member: &str,
+        last: Option<&str>,
+        until: &str,
+    ) -> String {
+        let mut req = self
+            .http
+            .get(format!("{}/api/v1/events", self.base))
+            .bearer_auth(self.token(member));
+        if let Some(last) = last {
+            req = req.header("last-event-id", last);
+        }
+        let mut r = req.send().await.unwrap();
+        assert_eq!(r.headers()["content-type"], "text/event-stream");
+        let mut text = String::new();
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(5);
+        while !text.contains(until) {
+            match tokio::time::timeout_at(deadline, r.chunk()).await {
+                Ok(Ok(Some(chunk))) => text.push_str(&String::from_utf8_lossy(&chunk)),
+                _ => break,
+            }
+        }
+        text
+    }
+
+    /// Stops the server and waits for it.
+    pub(crate) async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await.unwrap();
+        }
+    }
+}
