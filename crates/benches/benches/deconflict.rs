@@ -6,7 +6,7 @@
 )]
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use jic_deconflict::grid::detect;
+use jic_deconflict::grid::{Detector, detect};
 use jic_deconflict::plan::{PlanMinima, plan_conflicts};
 use jic_deconflict::track::{Minima, MinimaSet, detect_all_pairs};
 use jic_sim::traffic::{TrafficMode, flight_plans, track_states};
@@ -24,6 +24,11 @@ fn tracks(c: &mut Criterion) {
         let states = track_states(mode, n, 2016);
         group.bench_function(format!("production/{name}"), |b| {
             b.iter(|| detect(black_box(&states), &minima))
+        });
+        // A detector kept across cycles, as a surveillance loop runs it: no allocation.
+        let mut detector = Detector::default();
+        group.bench_function(format!("production_reused/{name}"), |b| {
+            b.iter(|| detector.detect(black_box(&states), &minima))
         });
         if n <= 1_000 {
             group.bench_function(format!("reference/{name}"), |b| {

@@ -806,15 +806,21 @@ fn collect_slice(ctx: &Context<'_>, (k, part, part_bits): (usize, u64, u32), s: 
     s.starts.clear();
     s.starts.resize(bucket_count + 1, 0);
     s.bucket_of.clear();
-    s.multi.clear();
     for &h in &s.hashes {
         let b = (h >> shift) as usize;
         s.starts[b] += 1;
-        if s.starts[b] == 2 {
-            s.multi.push(b as u32);
-        }
         s.bucket_of.push(b as u32);
     }
+    // The buckets holding two entries or more, in order (so the scan below reads the entries
+    // front to back), listed without a branch.
+    s.multi.clear();
+    s.multi.resize(bucket_count, 0);
+    let mut multi_len = 0;
+    for (b, &count) in s.starts[..bucket_count].iter().enumerate() {
+        s.multi[multi_len] = b as u32;
+        multi_len += usize::from(count >= 2);
+    }
+    s.multi.truncate(multi_len);
     // Bucket ends, then filled backwards so that each ends at its start.
     let mut running = 0u32;
     for st in &mut s.starts {

@@ -2,7 +2,7 @@
 //! seeded synthetic traffic, measured in the same run.
 
 use anyhow::Context as _;
-use jic_deconflict::grid::detect;
+use jic_deconflict::grid::Detector;
 use jic_deconflict::plan::{PlanMinima, plan_conflicts, plan_conflicts_all_pairs};
 use jic_deconflict::track::{Minima, MinimaSet, TrackState, detect_all_pairs};
 use jic_sim::traffic::{TrafficMode, flight_plans, track_states};
@@ -13,7 +13,8 @@ use std::time::{Duration, Instant};
 ///
 /// For each size N, generates N aircraft (the Syria theatre box up to 20,000 aircraft,
 /// world-wide above, unless `--mode` says otherwise), then times one full detection cycle of the
-/// production detector (median of several runs) and of the all-pairs reference, checks that
+/// production detector (median of several runs of one `Detector`, whose buffers are reused as in
+/// a surveillance loop) and of the all-pairs reference, checks that
 /// both give the same answer and prints the ratio. The reference is run only up to
 /// `--reference-max`; above it its time is extrapolated as t(n)·(N/n)², labelled as such.
 /// Then the same for 4D plans (`--plans` plans × `--legs` legs).
@@ -112,7 +113,9 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
                 )
             })?;
         }
-        let (fast, found) = median_time(|| detect(&states, &minima));
+        // One detector for all runs, as a surveillance loop keeps one: buffers are reused.
+        let mut detector = Detector::default();
+        let (fast, found) = median_time(|| detector.detect(&states, &minima));
         let found = found.context("production detector")?;
         let (reference, note) = if n <= args.reference_max {
             let t = Instant::now();
