@@ -236,11 +236,13 @@ struct Scratch {
 /// `lo`/`hi` are the box in cell-local coordinates (longitude, y, z; the cell is `[0, 1)` on
 /// each axis), rounded outwards to `f32`. `lo ≥ 0` on an axis means the box starts in this
 /// cell on that axis.
+///
+/// Cells are told apart by `tag`, the low half of their 64-bit hash (the high bits choose the
+/// bucket). Two cells sharing a bucket and a tag would only be scanned as one, which can add
+/// candidate pairs but never lose one.
 #[derive(Debug, Clone, Copy, Default)]
 struct Entry {
-    x: u32,
-    y: i32,
-    z: i32,
+    tag: u32,
     aircraft: u32,
     lo: [f32; 3],
     hi: [f32; 3],
@@ -779,9 +781,7 @@ fn collect_slice(ctx: &Context<'_>, (k, part, part_bits): (usize, u64, u32), s: 
                     let h = cell_hash(x, y, z);
                     if part_bits == 0 || h >> (64 - part_bits) == part {
                         s.unsorted.push(Entry {
-                            x,
-                            y,
-                            z,
+                            tag: h as u32,
                             aircraft,
                             lo: [lx.0, ly.0, lz.0],
                             hi: [lx.1, ly.1, lz.1],
@@ -863,7 +863,7 @@ fn collect_slice(ctx: &Context<'_>, (k, part, part_bits): (usize, u64, u32), s: 
                     & (f.lo[1] <= e.hi[1])
                     & (e.lo[2] <= f.hi[2])
                     & (f.lo[2] <= e.hi[2]);
-                let same_cell = (e.x == f.x) & (e.y == f.y) & (e.z == f.z);
+                let same_cell = e.tag == f.tag;
                 let (i, j) = (e.aircraft.min(f.aircraft), e.aircraft.max(f.aircraft));
                 s.candidates[len] = (u64::from(i) << bits_j) | u64::from(j);
                 len += usize::from(same_cell & starts_here & overlap & (i != j));
