@@ -26,6 +26,9 @@ use axum::extract::{Path, State};
 use axum::routing::get;
 use axum::{Json, Router};
 use jic_protect::wire::{MovementJson, SiteJson, shape_json};
+use jic_store::protect::{
+    NotificationRecord, ProtectRead as _, StrikeNoticeRecord, SuspensionRecord,
+};
 use jic_store::roster::Role;
 use rusqlite::{Connection, params};
 use serde_json::{Value, json};
@@ -33,6 +36,10 @@ use serde_json::{Value, json};
 use crate::AppState;
 use crate::auth::{Principal, Reader};
 use crate::problem::ApiError;
+
+fn sql(e: rusqlite::Error) -> ApiError {
+    ApiError::from(jic_store::StoreError::from(e))
+}
 
 /// The routes, to merge into the API router.
 pub fn router(state: AppState) -> Router {
@@ -71,10 +78,6 @@ fn first_receipt(conn: &Connection, id: &str, org: &str) -> Result<Option<String
     .map_err(sql)
 }
 
-fn sql(e: rusqlite::Error) -> ApiError {
-    ApiError::from(jic_store::StoreError::from(e))
-}
-
 /// What `reader` may see of one notification's geometry.
 fn geometry_for(
     reader: &Principal,
@@ -109,56 +112,26 @@ fn geometry_for(
     }
 }
 
-/// id, org, kind, disclosure, status, version, body, ack deadline, updated.
-type NotificationRow = (
-    String,
-    String,
-    String,
-    String,
-    String,
-    i64,
-    String,
-    Option<String>,
-    String,
-);
-
 fn notifications_for(
     conn: &Connection,
     reader: &Principal,
     now: jiff::Timestamp,
 ) -> Result<Vec<Value>, ApiError> {
-    let mut stmt = conn
-        .prepare(
-            "SELECT id, org, kind, disclosure, status, version, body_json, ack_deadline, updated
-             FROM humanitarian_notification ORDER BY id",
-        )
-        .map_err(sql)?;
-    let rows: Vec<NotificationRow> = stmt
-        .query_map([], |r| {
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-                r.get(6)?,
-                r.get(7)?,
-                r.get(8)?,
-            ))
-        })
-        .map_err(sql)?
-        .collect::<Result<_, _>>()
-        .map_err(sql)?;
+    let rows = conn.notifications()?;
     let mut out = Vec::new();
-    for (id, org, kind, disclosure, status, version, body, deadline, updated) in rows {
-        let recipients: Vec<String> = conn
-            .prepare("SELECT party FROM notification_recipient WHERE notification_id = ?1 ORDER BY party")
-            .map_err(sql)?
-            .query_map([&id], |r| r.get(0))
-            .map_err(sql)?
-            .collect::<Result<_, _>>()
-            .map_err(sql)?;
+    for n in rows {
+        let NotificationRecord {
+            id,
+            org,
+            kind,
+            disclosure,
+            status,
+            version,
+            body_json: body,
+            ack_deadline: deadline,
+            updated,
+        } = n;
+        let recipients = conn.notification_recipients(&id)?;
         let visible = reader.is_member(&org)
             || matches!(reader.role, Role::DutyOfficer | Role::Monitor)
             || reader
@@ -169,20 +142,10 @@ fn notifications_for(
             continue;
         }
         let acks: Vec<Value> = conn
-            .prepare(
-                "SELECT party, version, time FROM acknowledgment WHERE notification_id = ?1
-                 ORDER BY leaf_index",
-            )
-            .map_err(sql)?
-            .query_map(params![id], |r| {
-                Ok(
-                    json!({"party": r.get::<_, String>(0)?, "version": r.get::<_, i64>(1)?,
-                          "time": r.get::<_, String>(2)?}),
-                )
-            })
-            .map_err(sql)?
-            .collect::<Result<_, _>>()
-            .map_err(sql)?;
+            .acknowledgments(&id)?
+            .into_iter()
+            .map(|a| json!({"party": a.party, "version": a.version, "time": a.time}))
+            .collect();
         let body: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
         // Expiry is a matter of time, not of a submission: judge it at the server's clock.
         let until = body["valid_until"]
@@ -247,21 +210,14 @@ pub async fn get_strike_notice(
 ) -> Result<Json<Value>, ApiError> {
     let view = state
         .read(move |conn| {
-            let row = conn
-                .query_row(
-                    "SELECT party, status, verdict_json, review_deadline FROM strike_notice WHERE id = ?1",
-                    [&id],
-                    |r| {
-                        Ok((
-                            r.get::<_, String>(0)?,
-                            r.get::<_, String>(1)?,
-                            r.get::<_, Option<String>>(2)?,
-                            r.get::<_, Option<String>>(3)?,
-                        ))
-                    },
-                )
-                .ok();
-            let Some((party, status, verdict, deadline)) = row else {
+            let Some(StrikeNoticeRecord {
+                party,
+                status,
+                verdict_json: verdict,
+                review_deadline: deadline,
+                ..
+            }) = conn.strike_notice(&id)?
+            else {
                 return Err(ApiError::NotFound(format!("no strike notice {id:?}")));
             };
             // Parties (filer and counterparts), the joint cell and monitors.
@@ -269,26 +225,21 @@ pub async fn get_strike_notice(
                 return Err(ApiError::NotFound(format!("no strike notice {id:?}")));
             }
             let reviews: Vec<Value> = conn
-                .prepare("SELECT party, stance, reason, time FROM strike_review WHERE notice_id = ?1 ORDER BY leaf_index")
-                .map_err(sql)?
-                .query_map([&id], |r| {
-                    Ok(json!({"party": r.get::<_, String>(0)?, "stance": r.get::<_, String>(1)?,
-                              "reason": r.get::<_, Option<String>>(2)?, "time": r.get::<_, String>(3)?}))
+                .strike_reviews(&id)?
+                .into_iter()
+                .map(|r| {
+                    json!({"party": r.party, "stance": r.stance, "reason": r.reason,
+                           "time": r.time})
                 })
-                .map_err(sql)?
-                .collect::<Result<_, _>>()
-                .map_err(sql)?;
+                .collect();
             let stops: Vec<Value> = conn
-                .prepare("SELECT party, reason, time, leaf_index, answered_leaf FROM stop_request WHERE notice_id = ?1 ORDER BY id")
-                .map_err(sql)?
-                .query_map([&id], |r| {
-                    Ok(json!({"party": r.get::<_, String>(0)?, "reason": r.get::<_, Option<String>>(1)?,
-                              "time": r.get::<_, String>(2)?, "leaf_index": r.get::<_, i64>(3)?,
-                              "acknowledged_leaf": r.get::<_, Option<i64>>(4)?}))
+                .stop_requests(&id)?
+                .into_iter()
+                .map(|r| {
+                    json!({"party": r.party, "reason": r.reason, "time": r.time,
+                           "leaf_index": r.leaf_index, "acknowledged_leaf": r.acknowledged_leaf})
                 })
-                .map_err(sql)?
-                .collect::<Result<_, _>>()
-                .map_err(sql)?;
+                .collect();
             Ok(json!({
                 "id": id, "party": party, "status": status, "review_deadline": deadline,
                 "assessment": verdict.and_then(|v| serde_json::from_str::<Value>(&v).ok()),
@@ -351,16 +302,6 @@ pub struct StrikeNoticeSummary {
     pub received: Option<String>,
 }
 
-/// id, party, status, verdict json, body json, received.
-type NoticeRow = (
-    String,
-    String,
-    String,
-    Option<String>,
-    String,
-    Option<String>,
-);
-
 fn strike_notices_for(
     conn: &Connection,
     reader: &Principal,
@@ -370,29 +311,18 @@ fn strike_notices_for(
     if !matches!(reader.role, Role::Party | Role::DutyOfficer | Role::Monitor) {
         return Ok(Vec::new());
     }
-    let mut stmt = conn
-        .prepare(
-            "SELECT n.id, n.party, n.status, n.verdict_json, n.body_json, s.received
-             FROM strike_notice n LEFT JOIN submission s ON s.leaf_index = n.leaf_index
-             ORDER BY n.leaf_index",
-        )
-        .map_err(sql)?;
-    let rows: Vec<NoticeRow> = stmt
-        .query_map([], |r| {
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-            ))
-        })
-        .map_err(sql)?
-        .collect::<Result<_, _>>()
-        .map_err(sql)?;
+    let rows = conn.strike_notices()?;
     let mut out = Vec::with_capacity(rows.len());
-    for (id, party, status, verdict, body, received) in rows {
+    for StrikeNoticeRecord {
+        id,
+        party,
+        status,
+        verdict_json: verdict,
+        body_json: body,
+        received,
+        ..
+    } in rows
+    {
         let body: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
         let notice = &body["notice"];
         let verdict: Value = verdict
@@ -467,16 +397,14 @@ pub async fn implementation_status(
 ) -> Result<Json<Value>, ApiError> {
     let view = state
         .read(|conn| {
-            let mut stmt = conn
-                .prepare("SELECT party, action, reason, time FROM suspension ORDER BY leaf_index")
-                .map_err(sql)?;
-            let rows: Vec<(String, String, Option<String>, String)> = stmt
-                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
-                .map_err(sql)?
-                .collect::<Result<_, _>>()
-                .map_err(sql)?;
             let mut standing: std::collections::BTreeMap<String, Value> = Default::default();
-            for (party, action, reason, time) in rows {
+            for SuspensionRecord {
+                party,
+                action,
+                reason,
+                time,
+            } in conn.suspensions()?
+            {
                 if action == "suspend" {
                     standing.insert(
                         party.clone(),

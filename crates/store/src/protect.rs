@@ -85,6 +85,100 @@ pub struct ProtectLogRow {
     pub payload_json: Option<String>,
 }
 
+/// A stored notification (current version).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotificationRecord {
+    /// `notifier/id`.
+    pub id: String,
+    /// The notifying organisation.
+    pub org: String,
+    /// `site` or `movement`.
+    pub kind: String,
+    /// `shared` or `sealed`.
+    pub disclosure: String,
+    /// `active` or `withdrawn` (expiry is judged by the reader's clock).
+    pub status: String,
+    /// Current version.
+    pub version: i64,
+    /// The payload as filed (JSON).
+    pub body_json: String,
+    /// Acknowledgment deadline of the current version.
+    pub ack_deadline: Option<String>,
+    /// Last change.
+    pub updated: String,
+}
+
+/// A stored receipt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AcknowledgmentRecord {
+    /// Who.
+    pub party: String,
+    /// Which version.
+    pub version: i64,
+    /// Receipt time.
+    pub time: String,
+}
+
+/// A stored strike notice (current version).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StrikeNoticeRecord {
+    /// The filer's id.
+    pub id: String,
+    /// The filing party.
+    pub party: String,
+    /// Status now.
+    pub status: String,
+    /// The full assessment (JSON).
+    pub verdict_json: Option<String>,
+    /// `{"notice", "prelude", …}` (JSON).
+    pub body_json: String,
+    /// Review deadline.
+    pub review_deadline: Option<String>,
+    /// Receipt time of the filing.
+    pub received: Option<String>,
+}
+
+/// A stored concurrence or objection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StrikeReviewRecord {
+    /// Who.
+    pub party: String,
+    /// `concur` or `object`.
+    pub stance: String,
+    /// Why (objections).
+    pub reason: Option<String>,
+    /// Receipt time.
+    pub time: String,
+}
+
+/// A stored stop request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StopRequestRecord {
+    /// Who asked.
+    pub party: String,
+    /// Why.
+    pub reason: Option<String>,
+    /// Receipt time.
+    pub time: String,
+    /// Its leaf.
+    pub leaf_index: i64,
+    /// The leaf of the filer's acknowledgment, once given.
+    pub acknowledged_leaf: Option<i64>,
+}
+
+/// A stored suspension or resumption.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SuspensionRecord {
+    /// The sponsor.
+    pub party: String,
+    /// `suspend` or `resume`.
+    pub action: String,
+    /// Why.
+    pub reason: Option<String>,
+    /// Receipt time.
+    pub time: String,
+}
+
 fn leaf(i: u64) -> i64 {
     i64::try_from(i).unwrap_or(i64::MAX)
 }
@@ -407,6 +501,38 @@ pub trait ProtectRead {
     fn strike_notice_party(&self, id: &str) -> Result<Option<String>, StoreError>;
     /// The hash of the agreement version in force.
     fn agreement_hash_in_force(&self) -> Result<Option<String>, StoreError>;
+    /// Every notification, by id.
+    fn notifications(&self) -> Result<Vec<NotificationRecord>, StoreError>;
+    /// A notification's recipients, sorted.
+    fn notification_recipients(&self, id: &str) -> Result<Vec<String>, StoreError>;
+    /// A notification's receipts, in log order.
+    fn acknowledgments(&self, id: &str) -> Result<Vec<AcknowledgmentRecord>, StoreError>;
+    /// Every strike notice, in filing order.
+    fn strike_notices(&self) -> Result<Vec<StrikeNoticeRecord>, StoreError>;
+    /// One strike notice.
+    fn strike_notice(&self, id: &str) -> Result<Option<StrikeNoticeRecord>, StoreError>;
+    /// A notice's reviews, in log order.
+    fn strike_reviews(&self, id: &str) -> Result<Vec<StrikeReviewRecord>, StoreError>;
+    /// A notice's stop requests, in order.
+    fn stop_requests(&self, id: &str) -> Result<Vec<StopRequestRecord>, StoreError>;
+    /// Every suspension and resumption, in log order.
+    fn suspensions(&self) -> Result<Vec<SuspensionRecord>, StoreError>;
+}
+
+const NOTICE_COLUMNS: &str = "SELECT n.id, n.party, n.status, n.verdict_json, n.body_json,
+    n.review_deadline, s.received
+    FROM strike_notice n LEFT JOIN submission s ON s.leaf_index = n.leaf_index";
+
+fn notice_record(r: &rusqlite::Row<'_>) -> rusqlite::Result<StrikeNoticeRecord> {
+    Ok(StrikeNoticeRecord {
+        id: r.get(0)?,
+        party: r.get(1)?,
+        status: r.get(2)?,
+        verdict_json: r.get(3)?,
+        body_json: r.get(4)?,
+        review_deadline: r.get(5)?,
+        received: r.get(6)?,
+    })
 }
 
 impl ProtectRead for Connection {
@@ -497,6 +623,127 @@ impl ProtectRead for Connection {
                 |r| r.get(0),
             )
             .optional()?)
+    }
+
+    fn notifications(&self) -> Result<Vec<NotificationRecord>, StoreError> {
+        let mut stmt = self.prepare(
+            "SELECT id, org, kind, disclosure, status, version, body_json, ack_deadline, updated
+             FROM humanitarian_notification ORDER BY id",
+        )?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(NotificationRecord {
+                    id: r.get(0)?,
+                    org: r.get(1)?,
+                    kind: r.get(2)?,
+                    disclosure: r.get(3)?,
+                    status: r.get(4)?,
+                    version: r.get(5)?,
+                    body_json: r.get(6)?,
+                    ack_deadline: r.get(7)?,
+                    updated: r.get(8)?,
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        Ok(rows)
+    }
+
+    fn notification_recipients(&self, id: &str) -> Result<Vec<String>, StoreError> {
+        let mut stmt = self.prepare(
+            "SELECT party FROM notification_recipient WHERE notification_id = ?1 ORDER BY party",
+        )?;
+        let rows = stmt
+            .query_map([id], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        Ok(rows)
+    }
+
+    fn acknowledgments(&self, id: &str) -> Result<Vec<AcknowledgmentRecord>, StoreError> {
+        let mut stmt = self.prepare(
+            "SELECT party, version, time FROM acknowledgment WHERE notification_id = ?1
+             ORDER BY leaf_index",
+        )?;
+        let rows = stmt
+            .query_map([id], |r| {
+                Ok(AcknowledgmentRecord {
+                    party: r.get(0)?,
+                    version: r.get(1)?,
+                    time: r.get(2)?,
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        Ok(rows)
+    }
+
+    fn strike_notices(&self) -> Result<Vec<StrikeNoticeRecord>, StoreError> {
+        let mut stmt = self.prepare(&format!("{NOTICE_COLUMNS} ORDER BY n.leaf_index"))?;
+        let rows = stmt
+            .query_map([], notice_record)?
+            .collect::<Result<_, _>>()?;
+        Ok(rows)
+    }
+
+    fn strike_notice(&self, id: &str) -> Result<Option<StrikeNoticeRecord>, StoreError> {
+        Ok(self
+            .query_row(
+                &format!("{NOTICE_COLUMNS} WHERE n.id = ?1"),
+                [id],
+                notice_record,
+            )
+            .optional()?)
+    }
+
+    fn strike_reviews(&self, id: &str) -> Result<Vec<StrikeReviewRecord>, StoreError> {
+        let mut stmt = self.prepare(
+            "SELECT party, stance, reason, time FROM strike_review WHERE notice_id = ?1
+             ORDER BY leaf_index",
+        )?;
+        let rows = stmt
+            .query_map([id], |r| {
+                Ok(StrikeReviewRecord {
+                    party: r.get(0)?,
+                    stance: r.get(1)?,
+                    reason: r.get(2)?,
+                    time: r.get(3)?,
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        Ok(rows)
+    }
+
+    fn stop_requests(&self, id: &str) -> Result<Vec<StopRequestRecord>, StoreError> {
+        let mut stmt = self.prepare(
+            "SELECT party, reason, time, leaf_index, answered_leaf FROM stop_request
+             WHERE notice_id = ?1 ORDER BY id",
+        )?;
+        let rows = stmt
+            .query_map([id], |r| {
+                Ok(StopRequestRecord {
+                    party: r.get(0)?,
+                    reason: r.get(1)?,
+                    time: r.get(2)?,
+                    leaf_index: r.get(3)?,
+                    acknowledged_leaf: r.get(4)?,
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        Ok(rows)
+    }
+
+    fn suspensions(&self) -> Result<Vec<SuspensionRecord>, StoreError> {
+        let mut stmt =
+            self.prepare("SELECT party, action, reason, time FROM suspension ORDER BY leaf_index")?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(SuspensionRecord {
+                    party: r.get(0)?,
+                    action: r.get(1)?,
+                    reason: r.get(2)?,
+                    time: r.get(3)?,
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        Ok(rows)
     }
 }
 
