@@ -18,8 +18,8 @@
 //! to the counterparts and the joint cell (events), who are entitled to the notice.
 //!
 //! The SQL lives in `jic_store::protect` (`ProtectWrite` inside the writer's transaction,
-//! `ProtectRead` for the replay), so a PostgreSQL backend implements those two traits; the read
-//! routes in `protect_routes.rs` still query their tables directly.
+//! `ProtectRead` for the replay and the read routes of `protect_routes.rs`), so a PostgreSQL
+//! backend implements those two traits.
 
 use std::sync::{Arc, Mutex};
 
