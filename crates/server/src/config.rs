@@ -41,6 +41,9 @@ pub struct DeconflictionDefaults {
     pub hpz_ft: f64,
     /// Look-ahead for track conflicts, seconds.
     pub lookahead_s: f64,
+    /// An aircraft whose last reported position is older than this, in seconds of the server's
+    /// clock, leaves the live track picture (and its track conflict alerts close).
+    pub track_stale_s: f64,
 }
 
 impl Default for DeconflictionDefaults {
@@ -49,6 +52,7 @@ impl Default for DeconflictionDefaults {
             rpz_nm: 5.0,
             hpz_ft: 1000.0,
             lookahead_s: 300.0,
+            track_stale_s: 120.0,
         }
     }
 }

@@ -619,6 +619,131 @@ async fn track_batches_update_the_picture_and_raise_conflict_alerts() {
     s.stop().await;
 }
 
+/// The last SSE event id in a stream's text.
+fn last_event_id(text: &str) -> String {
+    text.lines()
+        .rev()
+        .find_map(|l| l.strip_prefix("id: "))
+        .unwrap()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn track_conflict_alerts_close_when_the_conflict_resolves_or_an_aircraft_goes_stale() {
+    let s = start().await;
+    let dlon =
+        20.0 * 1852.0 / (6_371_000.0 * 34.5_f64.to_radians().cos()) * 180.0 / std::f64::consts::PI;
+    let head_on = format!(
+        "id,lat,lon,alt_ft,gs_kt,trk_deg,vs_fpm\nRUAF1,34.5,{},30000,450,270,0\n",
+        38.0 + dlon
+    );
+    let turned_away = "id,lat,lon,alt_ft,gs_kt,trk_deg,vs_fpm\nRUAF1,36.5,38.3,30000,450,0,0\n";
+    let push = |member: &'static str, seq: u64, csv: String| {
+        let s = &s;
+        let body = jic_server::client::track_batch_body(
+            &s.signer(member),
+            member,
+            seq,
+            s.now(),
+            s.now(),
+            &csv,
+            1,
+        )
+        .unwrap();
+        async move {
+            let (status, _, receipt) = s.post("/api/v1/tracks/batches", body).await;
+            assert_eq!(status, StatusCode::OK, "{receipt}");
+        }
+    };
+    let decisions = |kind: &'static str| {
+        s.state.read(move |c| {
+            Ok(c.query_row(
+                "SELECT count(*) FROM decision WHERE kind = ?1",
+                [kind],
+                |r| r.get::<_, i64>(0),
+            )
+            .unwrap())
+        })
+    };
+
+    // Head-on at FL300: an alert to both cells.
+    push(
+        "us",
+        1,
+        "id,lat,lon,alt_ft,gs_kt,trk_deg,vs_fpm\nUSAF1,34.5,38.0,30000,450,90,0\n".to_owned(),
+    )
+    .await;
+    push("russia", 1, head_on.clone()).await;
+    let raised = s.events_until("russia", None, "track_conflict").await;
+    assert!(raised.contains("event: alert"), "{raised}");
+
+    // Russia turns north, 220 km away: the next cycle closes the alert, logged, told live.
+    push("russia", 2, turned_away.to_owned()).await;
+    let closed = s
+        .events_until(
+            "russia",
+            Some(&last_event_id(&raised)),
+            "\"status\":\"closed\"",
+        )
+        .await;
+    assert!(closed.contains("event: alert"), "{closed}");
+    assert!(
+        closed.contains("no longer finds the pair in conflict"),
+        "{closed}"
+    );
+    let (_, alerts) = s.get("/api/v1/alerts", Some("russia")).await;
+    assert_eq!(alerts[0]["status"], "closed", "{alerts}");
+    assert_eq!(decisions("alert.closed").await.unwrap(), 1);
+
+    // The same pair converging again is a new alert.
+    push("russia", 3, head_on).await;
+    let again = s
+        .events_until("russia", Some(&last_event_id(&closed)), "track_conflict")
+        .await;
+    assert!(again.contains("\"severity\""), "{again}");
+    let (_, alerts) = s.get("/api/v1/alerts", Some("russia")).await;
+    let open: Vec<&Value> = alerts
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["status"] == "open")
+        .collect();
+    assert_eq!(
+        (alerts.as_array().unwrap().len(), open.len()),
+        (2, 1),
+        "{alerts}"
+    );
+
+    // Three minutes without a report from either (the clock moves; a batch of another aircraft
+    // wakes the detector): both leave the picture and the alert closes.
+    s.clock
+        .set(s.now().checked_add(SignedDuration::from_secs(180)).unwrap());
+    push(
+        "us",
+        2,
+        "id,lat,lon,alt_ft,gs_kt,trk_deg,vs_fpm\nUSAF2,33.0,36.0,25000,400,180,0\n".to_owned(),
+    )
+    .await;
+    let stale = s
+        .events_until(
+            "russia",
+            Some(&last_event_id(&again)),
+            "\"status\":\"closed\"",
+        )
+        .await;
+    assert!(stale.contains("left the picture"), "{stale}");
+    let (_, tracks) = s.get("/api/v1/tracks", Some("jic")).await;
+    let ids: Vec<&str> = tracks
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["USAF2"], "{tracks}");
+    assert_eq!(decisions("alert.closed").await.unwrap(), 2);
+    s.stop().await;
+}
+
 #[tokio::test]
 async fn events_are_filtered_by_role_and_resume_after_last_event_id() {
     let s = start().await;

@@ -1,6 +1,9 @@
 //! `alert.ack`: a recipient acknowledges an alert (signed, logged, with an optional note).
 //!
 //! Payload: `{"alert_id": 12, "note": "seen, climbing to FL270"}`.
+//!
+//! [`close_alert`] is how jic itself closes an alert whose cause is gone (a track conflict that
+//! resolved), inside a writer decision.
 
 use jic_store::roster::Role;
 use jic_store::state::StateRead;
@@ -77,4 +80,58 @@ impl KindHandler for AckAlertKind {
         ctx.emit("alert_ack", &alert.recipients, &body, Some(leaf))?;
         Ok(json!({"alert_id": alert.id, "acknowledged": time}))
     }
+}
+
+/// Decision kind: an alert closed by jic because its cause is gone.
+pub const ALERT_CLOSED: &str = "alert.closed";
+
+/// Closes the open alert with `dedupe_key`, if there is one, inside a writer decision: logs an
+/// [`ALERT_CLOSED`] decision (the alert id, kind, public subject and `reason`), marks the alert
+/// `closed` at the decision's time and emits an `alert` event with `"status": "closed"` to its
+/// recipients. The dedupe key is retired (suffixed with `|closed|<id>`) so that the same cause
+/// arising again raises a new alert. Returns the closed alert's id.
+///
+/// # Errors
+/// A store or log failure; the decision then rolls back whole.
+pub fn close_alert(
+    ctx: &mut ApplyCtx<'_>,
+    dedupe_key: &str,
+    reason: &str,
+) -> Result<Option<i64>, ApiError> {
+    use rusqlite::OptionalExtension as _;
+    let sql = |e: rusqlite::Error| ApiError::Internal(format!("alert store: {e}"));
+    let open: Option<(i64, String, String, String)> = ctx
+        .read()
+        .query_row(
+            "SELECT id, kind, severity, subject_json FROM alert
+             WHERE dedupe_key = ?1 AND status != 'closed'",
+            [dedupe_key],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .optional()
+        .map_err(sql)?;
+    let Some((id, kind, severity, subject)) = open else {
+        return Ok(None);
+    };
+    let subject: Value = serde_json::from_str(&subject).unwrap_or(Value::Null);
+    let leaf = ctx.record(
+        ALERT_CLOSED,
+        json!({"alert_id": id, "kind": kind, "subject": subject, "reason": reason}),
+    )?;
+    let closed = ctx.now().to_string();
+    ctx.read()
+        .execute(
+            "UPDATE alert SET status = 'closed', closed = ?1, dedupe_key = ?2 WHERE id = ?3",
+            rusqlite::params![closed, format!("{dedupe_key}|closed|{id}"), id],
+        )
+        .map_err(sql)?;
+    let recipients: Vec<String> = ctx
+        .read()
+        .prepare("SELECT member FROM alert_recipient WHERE alert_id = ?1 ORDER BY member")
+        .and_then(|mut s| s.query_map([id], |r| r.get(0))?.collect())
+        .map_err(sql)?;
+    let body = json!({"id": id, "kind": kind, "severity": severity, "subject": subject,
+                      "status": "closed", "closed": closed, "reason": reason, "leaf_index": leaf});
+    ctx.emit("alert", &recipients, &body, Some(leaf))?;
+    Ok(Some(id))
 }
