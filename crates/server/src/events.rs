@@ -5,6 +5,25 @@
 //! the database, then the live stream. Each event carries its id, its topic as the SSE event
 //! name, and a JSON body; a reader receives an event only when its member id or role is in the
 //! event's audience.
+//!
+//! # Topics (the SSE event name) and who receives them
+//! - `alert`: raised (`{id, kind, severity, subject, detail, leaf_index}`, each recipient with
+//!   its own `detail`) and closed by jic (`{id, kind, severity, subject, status: "closed",
+//!   closed, reason, leaf_index}`, e.g. a track conflict that resolved or whose aircraft went
+//!   stale); to the alert's recipients (parties involved, duty officers, monitors).
+//! - `alert_ack`: an acknowledgment, to the alert's recipients.
+//! - `air_operation`: a filing, amendment or cancellation, to the filer and duty officers
+//!   (need-to-know).
+//! - `humanitarian.notification`, `humanitarian.acknowledgment`: to the organisation and the
+//!   recipients of the notification.
+//! - `strike.notice`, `strike.review`, `strike.stop`, `implementation`: to the parties and
+//!   roles the protection kinds name (`kinds/protect.rs`).
+//! - `incident`: a new report or amendment with its classification (`{incident, version,
+//!   change: reported | amended, status, outcome, category, received}`), a review's status
+//!   change (`change: status`) and a counter-claim (`change: counter_claim`); to every reader,
+//!   since incidents are public in the log.
+//! - `phase_transition`, `agreement_proposed`, `agreement_in_force`, `roster`: to every reader.
+//! - `lagged`: sent to a reader that fell behind; reconnect with `Last-Event-ID`.
 
 use std::convert::Infallible;
 use std::sync::Arc;

@@ -614,3 +614,46 @@ async fn the_incremental_path_answers_what_a_replay_of_the_log_computes() {
     );
     assert_eq!(logged, transitions);
 }
+
+/// The `incident` SSE topic: a new report (with its classification) and a status change reach
+/// every reader's live feed, parties and humanitarian organisations alike (incidents are
+/// public, like the log that holds them); list items carry their receipt time.
+#[tokio::test]
+async fn incident_events_reach_every_reader_and_items_carry_their_receipt_time() {
+    let t = start().await;
+    let (status, r) = t
+        .submit(
+            "jic_monitors",
+            "incident.report",
+            aleppo("aleppo-17", "2016-09-17T09:00:00Z"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{r}");
+    t.clock.set("2016-09-17T14:05:00Z".parse().unwrap());
+    let review =
+        json!({"incident": "aleppo-17", "version": 1, "status": "under_review", "note": ""});
+    let (status, r) = t.submit("jic_monitors", "incident.review", review).await;
+    assert_eq!(status, StatusCode::OK, "{r}");
+    for member in ["us", "russia", "un_ocha", "jic_monitors"] {
+        let feed = t.events_until(member, None, "\"change\":\"status\"").await;
+        let incident_events: Vec<&str> = feed
+            .split("\n\n")
+            .filter(|b| b.contains("event: incident"))
+            .collect();
+        assert_eq!(incident_events.len(), 2, "{member}: {feed}");
+        assert!(
+            incident_events[0].contains("\"change\":\"reported\"")
+                && incident_events[0].contains("\"outcome\":\"violation\"")
+                && incident_events[0].contains("\"received\":\"2016-09-17T14:00:00Z\""),
+            "{member}: {feed}"
+        );
+        assert!(
+            incident_events[1].contains("\"status\":\"under_review\""),
+            "{member}: {feed}"
+        );
+    }
+    let list = t.get_json("/api/v1/incidents", "un_ocha").await;
+    assert_eq!(list[0]["received"], "2016-09-17T14:00:00Z");
+    assert_eq!(list[0]["updated"], "2016-09-17T14:00:00Z");
+    assert_eq!(list[0]["status"], "under_review");
+}
