@@ -219,6 +219,46 @@ fn line_distance_m(points: &[[f64; 2]], lat: f64, lon: f64) -> f64 {
     }
 }
 
+/// The distance from the incident's position to `path` when the path's `window` overlaps the
+/// incident's time and the distance is at most `max_m`.
+fn path_within(
+    path: &[[f64; 2]],
+    window: (Timestamp, Timestamp),
+    report: &IncidentReport,
+    max_m: f64,
+) -> Option<f64> {
+    if !overlaps(
+        window.0,
+        window.1,
+        report.occurred.from,
+        report.occurred.end(),
+    ) {
+        return None;
+    }
+    let d = line_distance_m(path, report.location.lat, report.location.lon);
+    (d <= max_m).then_some(d)
+}
+
+impl Link {
+    /// A link to something with an id and a position: the distance rounded to the metre.
+    fn located(
+        kind: LinkKind,
+        id: &str,
+        distance_m: f64,
+        summary: String,
+        actor_acknowledgment: Option<ActorAcknowledgment>,
+    ) -> Self {
+        Self {
+            kind,
+            id: Some(id.to_owned()),
+            distance_m: Some(distance_m.round()),
+            distance_band: None,
+            summary,
+            actor_acknowledgment,
+        }
+    }
+}
+
 fn band(d: f64) -> String {
     if d <= 500.0 {
         "within 500 m".to_owned()
@@ -294,50 +334,35 @@ pub fn link(
                 actor_acknowledgment: None,
             });
         } else {
-            out.push(Link {
-                kind: LinkKind::Site,
-                id: Some(s.id.clone()),
-                distance_m: Some(d.round()),
-                distance_band: None,
-                summary: format!(
-                    "notified {} `{}` ({}) {:.0} m away, notified at {}{}",
-                    s.category,
-                    s.id,
-                    s.name,
-                    d,
-                    s.notified_at,
-                    ack_sentence(ack.as_ref())
-                ),
-                actor_acknowledgment: ack,
-            });
+            let summary = format!(
+                "notified {} `{}` ({}) {:.0} m away, notified at {}{}",
+                s.category,
+                s.id,
+                s.name,
+                d,
+                s.notified_at,
+                ack_sentence(ack.as_ref())
+            );
+            out.push(Link::located(LinkKind::Site, &s.id, d, summary, ack));
         }
     }
     for m in &context.movements {
-        if !overlaps(m.window_start, m.window_end, t0, t1) {
+        let window = (m.window_start, m.window_end);
+        let Some(d) = path_within(&m.route, window, report, r + movement_buffer_m) else {
             continue;
-        }
-        let d = line_distance_m(&m.route, loc.lat, loc.lon);
-        if d > r + movement_buffer_m {
-            continue;
-        }
+        };
         let ack = actor_ack(actor_party, &m.recipients, &m.acknowledgments, t0);
-        out.push(Link {
-            kind: LinkKind::Movement,
-            id: Some(m.id.clone()),
-            distance_m: Some(d.round()),
-            distance_band: None,
-            summary: format!(
-                "notified movement `{}` ({}) {:.0} m from its route during its window {}–{}, notified at {}{}",
-                m.id,
-                m.name,
-                d,
-                m.window_start,
-                m.window_end,
-                m.notified_at,
-                ack_sentence(ack.as_ref())
-            ),
-            actor_acknowledgment: ack,
-        });
+        let summary = format!(
+            "notified movement `{}` ({}) {:.0} m from its route during its window {}–{}, notified at {}{}",
+            m.id,
+            m.name,
+            d,
+            m.window_start,
+            m.window_end,
+            m.notified_at,
+            ack_sentence(ack.as_ref())
+        );
+        out.push(Link::located(LinkKind::Movement, &m.id, d, summary, ack));
     }
     let slack = SignedDuration::from_mins(NOTICE_TIME_SLACK_MIN);
     let (w0, w1) = (
@@ -352,47 +377,44 @@ pub fn link(
         if d > r + NOTICE_DISTANCE_SLACK_M {
             continue;
         }
-        out.push(Link {
-            kind: LinkKind::StrikeNotice,
-            id: Some(n.id.clone()),
-            distance_m: Some(d.round()),
-            distance_band: None,
-            summary: format!(
-                "strike notice `{}` by {} (window {}–{}, filed {}), area {:.0} m away{}",
-                n.id,
-                n.party,
-                n.window_start,
-                n.window_end,
-                n.filed_at,
-                d,
-                match n.concurred {
-                    Some(true) => ", concurred",
-                    Some(false) => ", objected to",
-                    None => ", no concurrence on record",
-                }
-            ),
-            actor_acknowledgment: None,
-        });
+        let summary = format!(
+            "strike notice `{}` by {} (window {}–{}, filed {}), area {:.0} m away{}",
+            n.id,
+            n.party,
+            n.window_start,
+            n.window_end,
+            n.filed_at,
+            d,
+            match n.concurred {
+                Some(true) => ", concurred",
+                Some(false) => ", objected to",
+                None => ", no concurrence on record",
+            }
+        );
+        out.push(Link::located(
+            LinkKind::StrikeNotice,
+            &n.id,
+            d,
+            summary,
+            None,
+        ));
     }
     for a in &context.air_operations {
-        if !overlaps(a.window_start, a.window_end, t0, t1) {
+        let window = (a.window_start, a.window_end);
+        let Some(d) = path_within(&a.path, window, report, r + AIR_OPERATION_DISTANCE_M) else {
             continue;
-        }
-        let d = line_distance_m(&a.path, loc.lat, loc.lon);
-        if d > r + AIR_OPERATION_DISTANCE_M {
-            continue;
-        }
-        out.push(Link {
-            kind: LinkKind::AirOperation,
-            id: Some(a.id.clone()),
-            distance_m: Some(d.round()),
-            distance_band: None,
-            summary: format!(
-                "air operation `{}` of {} passed {:.0} m away during {}–{}",
-                a.id, a.party, d, a.window_start, a.window_end
-            ),
-            actor_acknowledgment: None,
-        });
+        };
+        let summary = format!(
+            "air operation `{}` of {} passed {:.0} m away during {}–{}",
+            a.id, a.party, d, a.window_start, a.window_end
+        );
+        out.push(Link::located(
+            LinkKind::AirOperation,
+            &a.id,
+            d,
+            summary,
+            None,
+        ));
     }
     out.sort_by(|a, b| {
         a.kind
