@@ -586,8 +586,26 @@ async fn the_incremental_path_answers_what_a_replay_of_the_log_computes() {
             expected.push(serde_json::to_value(c).unwrap());
             last_clock = Some(clock);
         }
+        // The phase-only clock other kinds read agrees with the full one.
+        let last_clock = last_clock.unwrap();
+        let as_of = last_clock.as_of;
+        let phases = jic_server::kinds::incidents::compute_phase_clock(&conn, as_of).unwrap();
+        let (_, _, full) = jic_server::kinds::incidents::compute_clock(&conn, as_of).unwrap();
+        assert_eq!(
+            (
+                &phases.days,
+                &phases.transitions,
+                &phases.timeline,
+                &phases.phase_now
+            ),
+            (
+                &full.days,
+                &full.transitions,
+                &full.timeline,
+                &full.phase_now
+            )
+        );
         let transitions: Vec<(String, String)> = last_clock
-            .unwrap()
             .transitions
             .iter()
             .map(|t| (t.phase.clone(), t.at.to_string()))

@@ -476,17 +476,22 @@ pub fn compute_clock(
     Ok((agreement, replay, clock))
 }
 
-/// The transitions and timeline of [`compute_clock`] (not the classifications), with outcomes
-/// remembered in `memo` between calls: what the phase ticker needs each hour.
-fn compute_phases(
-    conn: &Connection,
-    as_of: Timestamp,
-    memo: &mut OutcomeMemo,
-) -> Result<ClockResult, ApiError> {
+/// The days, transitions, timeline and phase in force of [`compute_clock`] — identical — but
+/// without the classifications, for readers that need the phase (strike checks, the phase
+/// ticker). Outcomes judged by earlier calls are remembered process-wide
+/// (`PhaseClock::compute_phases`; the memo is keyed by everything an outcome depends on, so
+/// servers sharing a process cannot confuse it), so a call classifies only the verified
+/// incidents that changed since.
+pub fn compute_phase_clock(conn: &Connection, as_of: Timestamp) -> Result<ClockResult, ApiError> {
+    static MEMO: std::sync::OnceLock<Mutex<OutcomeMemo>> = std::sync::OnceLock::new();
+    let mut memo = MEMO
+        .get_or_init(Mutex::default)
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let (_, agreement) = agreement_in_force(conn)?;
     let incidents = load_replay(conn)?.clock_incidents(as_of);
     let context = build_context(conn)?;
-    PhaseClock::compute_phases(&agreement, &incidents, &context, as_of, memo)
+    PhaseClock::compute_phases(&agreement, &incidents, &context, as_of, &mut memo)
         .map_err(|e| ApiError::Internal(format!("phase clock: {e}")))
 }
 
@@ -897,8 +902,6 @@ impl IncidentKind {
 pub async fn run_phase_ticker(state: AppState, interval: std::time::Duration) {
     let mut closing = state.closing();
     let mut checked_hour: Option<i64> = None;
-    // Outcomes judged in earlier hours: each check reclassifies only what changed since.
-    let memo = Arc::new(Mutex::new(OutcomeMemo::default()));
     loop {
         tokio::select! {
             () = tokio::time::sleep(interval) => {}
@@ -909,13 +912,9 @@ pub async fn run_phase_ticker(state: AppState, interval: std::time::Duration) {
         if checked_hour == Some(hour) {
             continue;
         }
-        let memo = memo.clone();
         let pending = state
             .read(move |conn| {
-                let mut memo = memo
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner);
-                let clock = compute_phases(conn, now, &mut memo)?;
+                let clock = compute_phase_clock(conn, now)?;
                 // Only calm-day transitions: scheduled ones are known from the agreement alone
                 // and are logged with the next incident submission.
                 let calm_day = |t: &&jic_compliance::Transition| {
@@ -938,7 +937,7 @@ pub async fn run_phase_ticker(state: AppState, interval: std::time::Duration) {
                 let Ok(writer) = state.writer() else { return };
                 let logged = writer
                     .decide(Box::new(move |ctx| {
-                        let (_, _, clock) = compute_clock(ctx.read(), now)?;
+                        let clock = compute_phase_clock(ctx.read(), now)?;
                         log_new_transitions(ctx, &clock)?;
                         Ok(Value::Null)
                     }))
