@@ -490,12 +490,10 @@ fn verify(
     let entry = jic_ledger::envelope::LogEntry::submission(submission.signed.clone(), now)
         .to_bytes()
         .map_err(ledger_error)?;
-    let envelope_json = envelope.to_value().to_string();
     let payload_json = payload.to_string();
     let mut accepted = Accepted {
         received: now,
         entry,
-        envelope_json,
         payload_json,
         kind: envelope.kind.clone(),
         party: member,

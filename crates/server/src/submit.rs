@@ -29,7 +29,9 @@
 
 use std::any::Any;
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
+use std::time::Instant;
 
 use jic_ledger::envelope::LogEntry;
 use jic_store::roster::Role;
@@ -73,9 +75,7 @@ pub struct Accepted {
     /// The log entry's bytes, computed on the request task so the single writer does not
     /// spend its time on canonical JSON.
     pub entry: Vec<u8>,
-    /// The envelope as logged, as JSON text (for the `submission` table).
-    pub envelope_json: String,
-    /// The plaintext payload as JSON text (for the `submission` table).
+    /// The plaintext payload as JSON text (stored for a restricted kind, beside its leaf).
     pub payload_json: String,
     /// Work a handler did in [`KindHandler::validate`] for [`KindHandler::apply`] to use (e.g.
     /// parsed track states), so the writer thread does as little as possible.
@@ -398,20 +398,171 @@ pub(crate) struct WriterParts {
     pub(crate) max_batch: usize,
 }
 
-/// Starts the writer thread. It stops when every [`Writer`] handle is dropped, after
-/// committing what was queued.
+/// What the writer threads of this process have done so far: a server-side measure of the
+/// submit path's serial part, free of HTTP and of the load generator (`jic bench api` prints it).
+/// Process-wide, so two servers in one process add up; take differences with
+/// [`WriterStats::since`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WriterStats {
+    /// Jobs (submissions and decisions) taken from the queue, committed or refused.
+    pub jobs: u64,
+    /// Group commits (transactions).
+    pub groups: u64,
+    /// Time spent applying jobs inside the transactions (SQL, handlers), nanoseconds.
+    pub apply_ns: u64,
+    /// Time spent in `COMMIT` (writing the WAL frames; with a WAL file the fsync is the
+    /// syncer's), nanoseconds.
+    pub commit_ns: u64,
+    /// WAL fsyncs done by the syncer thread (one may cover several groups).
+    pub syncs: u64,
+    /// Time the syncer spent in those fsyncs, nanoseconds (off the writer's serial path).
+    pub sync_ns: u64,
+    /// Time the syncer spent answering submitters and publishing events, nanoseconds.
+    pub reply_ns: u64,
+}
+
+impl WriterStats {
+    /// The counters now.
+    pub fn now() -> Self {
+        Self {
+            jobs: STATS_JOBS.load(Ordering::Relaxed),
+            groups: STATS_GROUPS.load(Ordering::Relaxed),
+            apply_ns: STATS_APPLY_NS.load(Ordering::Relaxed),
+            commit_ns: STATS_COMMIT_NS.load(Ordering::Relaxed),
+            syncs: STATS_SYNCS.load(Ordering::Relaxed),
+            sync_ns: STATS_SYNC_NS.load(Ordering::Relaxed),
+            reply_ns: STATS_REPLY_NS.load(Ordering::Relaxed),
+        }
+    }
+
+    /// What happened between `earlier` and `self`.
+    #[must_use]
+    pub fn since(&self, earlier: &Self) -> Self {
+        Self {
+            jobs: self.jobs.saturating_sub(earlier.jobs),
+            groups: self.groups.saturating_sub(earlier.groups),
+            apply_ns: self.apply_ns.saturating_sub(earlier.apply_ns),
+            commit_ns: self.commit_ns.saturating_sub(earlier.commit_ns),
+            syncs: self.syncs.saturating_sub(earlier.syncs),
+            sync_ns: self.sync_ns.saturating_sub(earlier.sync_ns),
+            reply_ns: self.reply_ns.saturating_sub(earlier.reply_ns),
+        }
+    }
+
+    /// Time the writer thread was busy (not waiting for work), nanoseconds: the serial part of
+    /// the submit path. The syncer's fsyncs and replies overlap it and are not included.
+    pub fn busy_ns(&self) -> u64 {
+        self.apply_ns + self.commit_ns
+    }
+}
+
+static STATS_JOBS: AtomicU64 = AtomicU64::new(0);
+static STATS_GROUPS: AtomicU64 = AtomicU64::new(0);
+static STATS_APPLY_NS: AtomicU64 = AtomicU64::new(0);
+static STATS_COMMIT_NS: AtomicU64 = AtomicU64::new(0);
+static STATS_REPLY_NS: AtomicU64 = AtomicU64::new(0);
+static STATS_SYNCS: AtomicU64 = AtomicU64::new(0);
+static STATS_SYNC_NS: AtomicU64 = AtomicU64::new(0);
+
+fn elapsed_ns(since: Instant) -> u64 {
+    u64::try_from(since.elapsed().as_nanos()).unwrap_or(u64::MAX)
+}
+
+/// Starts the writer thread (and its syncer, see [`Syncer`]). It stops when every [`Writer`]
+/// handle is dropped, after committing, syncing and answering what was queued.
 pub(crate) fn spawn_writer(
-    parts: WriterParts,
+    mut parts: WriterParts,
 ) -> Result<(Writer, std::thread::JoinHandle<()>), ApiError> {
+    let db = prepare_pipelined_sync(&parts.conn)?;
     let (queue, rx) = mpsc::channel(parts.max_batch.max(1) * 4);
+    let (to_syncer, from_writer) = std::sync::mpsc::channel::<Committed>();
+    let events = parts.events.clone();
+    let syncer = std::thread::Builder::new()
+        .name("jic-syncer".to_owned())
+        .spawn(move || syncer_loop(db.as_deref(), &from_writer, &events))
+        .map_err(|e| ApiError::Internal(format!("cannot start the syncer: {e}")))?;
     let handle = std::thread::Builder::new()
         .name("jic-writer".to_owned())
-        .spawn(move || writer_loop(parts, rx))
+        .spawn(move || {
+            writer_loop(&mut parts, rx, &to_syncer);
+            // Closing the channel lets the syncer answer the last groups and stop; the writer
+            // thread ends only after it, so shutdown still finishes every in-flight commit.
+            drop(to_syncer);
+            if syncer.join().is_err() {
+                tracing::error!("the syncer thread panicked");
+            }
+        })
         .map_err(|e| ApiError::Internal(format!("cannot start the writer: {e}")))?;
     Ok((Writer { queue }, handle))
 }
 
-fn writer_loop(mut parts: WriterParts, mut rx: mpsc::Receiver<Job>) {
+/// Switches the writer's connection to pipelined durability when the database is a WAL file:
+/// `synchronous = NORMAL` (a commit writes its WAL frames but does not fsync them) with the
+/// fsync done by the syncer thread before anyone is answered. Returns the path of the
+/// database file whose WAL to sync, or `None` (in-memory and non-WAL databases keep
+/// `synchronous = FULL` and need no extra sync).
+fn prepare_pipelined_sync(conn: &Connection) -> Result<Option<std::path::PathBuf>, ApiError> {
+    let path = conn.path().unwrap_or("").to_owned();
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .map_err(jic_store::StoreError::from)?;
+    if path.is_empty() || !mode.eq_ignore_ascii_case("wal") {
+        return Ok(None);
+    }
+    // The syncer checkpoints too (see `Checkpointer`): a checkpoint run by the commit itself
+    // (SQLite's default every 1,000 WAL pages) writes the database file and fsyncs it twice,
+    // on the writer's serial path.
+    conn.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 0;")
+        .map_err(jic_store::StoreError::from)?;
+    Ok(Some(std::path::PathBuf::from(path)))
+}
+
+/// Copies the WAL back into the database file from the syncer thread, on its own connection,
+/// so the writer never waits for a checkpoint. PASSIVE: it never blocks the writer or readers,
+/// and copies what it can; SQLite restarts the WAL from its start once everything is copied.
+struct Checkpointer {
+    conn: Option<Connection>,
+    last: Instant,
+}
+
+impl Checkpointer {
+    /// How often to checkpoint: at a few thousand group commits per second the WAL grows by
+    /// tens of MB per second, and a checkpoint's cost grows with what it copies.
+    const EVERY: std::time::Duration = std::time::Duration::from_millis(100);
+
+    fn new(db: Option<&std::path::Path>) -> Self {
+        let conn = db.and_then(|path| {
+            Connection::open(path)
+                .and_then(|c| {
+                    c.execute_batch("PRAGMA busy_timeout = 5000; PRAGMA wal_autocheckpoint = 0;")?;
+                    Ok(c)
+                })
+                .map_err(|e| tracing::error!(error = %e, "cannot open the checkpoint connection"))
+                .ok()
+        });
+        Self {
+            conn,
+            last: Instant::now(),
+        }
+    }
+
+    fn maybe_run(&mut self) {
+        let Some(conn) = &self.conn else { return };
+        if self.last.elapsed() < Self::EVERY {
+            return;
+        }
+        self.last = Instant::now();
+        if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+            tracing::warn!(error = %e, "WAL checkpoint failed; retrying later");
+        }
+    }
+}
+
+fn writer_loop(
+    parts: &mut WriterParts,
+    mut rx: mpsc::Receiver<Job>,
+    syncer: &std::sync::mpsc::Sender<Committed>,
+) {
     while let Some(first) = rx.blocking_recv() {
         let mut batch = vec![first];
         while batch.len() < parts.max_batch {
@@ -420,7 +571,12 @@ fn writer_loop(mut parts: WriterParts, mut rx: mpsc::Receiver<Job>) {
                 Err(_) => break,
             }
         }
-        commit_batch(&mut parts, batch);
+        let committed = commit_batch(parts, batch);
+        if let Err(std::sync::mpsc::SendError(lost)) = syncer.send(committed) {
+            // The syncer is gone (it panicked): nobody will sync, so nobody may be told yes.
+            tracing::error!("the syncer stopped; refusing a committed group");
+            answer(lost.outcomes, Some("the commit could not be made durable"));
+        }
     }
     tracing::info!("writer drained its queue and stopped");
 }
@@ -436,7 +592,229 @@ enum Outcome {
     ),
 }
 
-fn commit_batch(parts: &mut WriterParts, batch: Vec<Job>) {
+/// A group the writer has committed (or failed to commit), on its way to the syncer.
+struct Committed {
+    /// Whether the transaction committed; on `false` every outcome is already a refusal.
+    ok: bool,
+    outcomes: Vec<Outcome>,
+    events: Vec<EventRecord>,
+}
+
+/// Sends each outcome to its waiter; with `failure`, every success becomes that failure.
+fn answer(outcomes: Vec<Outcome>, failure: Option<&str>) {
+    let fail = |m: &str| ApiError::Internal(m.to_owned());
+    for outcome in outcomes {
+        match outcome {
+            Outcome::Submit(reply, r) => {
+                let _ = reply.send(match failure {
+                    Some(m) if r.is_ok() => Err(fail(m)),
+                    _ => r,
+                });
+            }
+            Outcome::Decide(reply, r) => {
+                let _ = reply.send(match failure {
+                    Some(m) if r.is_ok() => Err(fail(m)),
+                    _ => r,
+                });
+            }
+        }
+    }
+}
+
+/// The syncer: makes committed groups durable, then answers their submitters and publishes
+/// their events.
+///
+/// With the writer's connection at `synchronous = NORMAL`, a commit has written the group's
+/// WAL frames (so other connections see it, and it survives `kill -9`) but not fsync'd them.
+/// This thread fsyncs the WAL file once for every group that arrived meanwhile — one fsync
+/// covers every frame written before it started — and only then replies. The writer does not
+/// wait: it applies the next group while the disk syncs the last one, so the fsync's latency
+/// is taken off the serial path (it used to be more than half of it).
+///
+/// Readers on other connections may see a group a few milliseconds before it is durable; no
+/// submitter, SSE subscriber or checkpoint does: the log integrator commits with
+/// `synchronous = FULL`, and its fsync of the same WAL covers every leaf it integrated.
+fn syncer_loop(
+    db: Option<&std::path::Path>,
+    from_writer: &std::sync::mpsc::Receiver<Committed>,
+    events: &broadcast::Sender<Arc<EventRecord>>,
+) {
+    let wal = db.map(|p| {
+        let mut name = p.as_os_str().to_owned();
+        name.push("-wal");
+        std::path::PathBuf::from(name)
+    });
+    let mut checkpointer = Checkpointer::new(db);
+    while let Ok(first) = from_writer.recv() {
+        let mut groups = vec![first];
+        while let Ok(more) = from_writer.try_recv() {
+            groups.push(more);
+        }
+        let started = Instant::now();
+        let synced = match (&wal, groups.iter().any(|g| g.ok)) {
+            (Some(path), true) => std::fs::File::open(path).and_then(|f| f.sync_data()),
+            _ => Ok(()),
+        };
+        STATS_SYNC_NS.fetch_add(elapsed_ns(started), Ordering::Relaxed);
+        STATS_SYNCS.fetch_add(1, Ordering::Relaxed);
+        let replies_started = Instant::now();
+        if let Err(e) = &synced {
+            tracing::error!(error = %e, "fsync of the WAL failed; refusing every submission in the groups");
+        }
+        for group in groups {
+            let failure = synced
+                .as_ref()
+                .err()
+                .map(|_| "the commit could not be made durable (fsync failed)");
+            answer(group.outcomes, failure);
+            if group.ok && failure.is_none() {
+                for event in group.events {
+                    // No subscribers is fine: events are stored for later readers.
+                    let _ = events.send(Arc::new(event));
+                }
+            }
+        }
+        STATS_REPLY_NS.fetch_add(elapsed_ns(replies_started), Ordering::Relaxed);
+        checkpointer.maybe_run();
+    }
+    // A last checkpoint at shutdown, whatever the time since the previous one.
+    checkpointer.last = Instant::now() - Checkpointer::EVERY;
+    checkpointer.maybe_run();
+}
+
+/// Adds a group's apply and commit times to [`WriterStats`].
+fn record_times(started: Instant, commit_started: Option<Instant>, finished: Instant) {
+    let commit_started = commit_started.unwrap_or(finished);
+    STATS_APPLY_NS.fetch_add(
+        u64::try_from((commit_started - started).as_nanos()).unwrap_or(u64::MAX),
+        Ordering::Relaxed,
+    );
+    STATS_COMMIT_NS.fetch_add(
+        u64::try_from((finished - commit_started).as_nanos()).unwrap_or(u64::MAX),
+        Ordering::Relaxed,
+    );
+}
+
+fn commit_batch(parts: &mut WriterParts, batch: Vec<Job>) -> Committed {
+    STATS_JOBS.fetch_add(batch.len() as u64, Ordering::Relaxed);
+    STATS_GROUPS.fetch_add(1, Ordering::Relaxed);
+    let batch = if batch.len() > 1 && batch.iter().all(|j| matches!(j, Job::Submit { .. })) {
+        match commit_optimistic(parts, batch) {
+            Ok(committed) => return committed,
+            Err(batch) => batch,
+        }
+    } else {
+        batch
+    };
+    commit_with_savepoints(parts, batch)
+}
+
+/// The fast path of a group of submissions: no savepoints. A savepoint per submission costs
+/// a copy of every page the submission touches into the statement journal (about a sixth of
+/// the writer's time); refusals after verification are rare (replays, conflicts with state), so
+/// the group is first applied without them. If every submission applies, the group commits as
+/// is. If one fails, the whole transaction is rolled back and the group is handed back, intact,
+/// for [`commit_with_savepoints`], which isolates each submission — so a refusal costs its
+/// group one extra pass, and the outcome is the same as if savepoints had been used throughout.
+/// Decisions ([`Job::Decide`]) run once only, so groups holding one always take the savepoint
+/// path.
+fn commit_optimistic(parts: &mut WriterParts, batch: Vec<Job>) -> Result<Committed, Vec<Job>> {
+    let started = Instant::now();
+    let roster_guard = parts
+        .roster
+        .read()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let roster: &RosterCache = &roster_guard;
+    let Ok(tx) = parts
+        .conn
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+    else {
+        // The savepoint path retries and reports the error to each submitter.
+        return Err(batch);
+    };
+    let mut receipts = Vec::with_capacity(batch.len());
+    let mut events = Vec::new();
+    let mut all_applied = true;
+    for job in &batch {
+        let Job::Submit {
+            submission,
+            handler,
+            ..
+        } = job
+        else {
+            all_applied = false;
+            break;
+        };
+        let Ok(first_leaf) = parts.log.size(&tx) else {
+            all_applied = false;
+            break;
+        };
+        let mut ctx = ApplyCtx {
+            tx: &tx,
+            log: parts.log.as_mut(),
+            roster,
+            now: submission.received,
+            first_leaf,
+            events: Vec::new(),
+        };
+        match apply_submission(&mut ctx, submission, handler.as_ref()) {
+            Ok(receipt) => {
+                receipts.push(receipt);
+                events.extend(ctx.events);
+            }
+            Err(_) => {
+                all_applied = false;
+                break;
+            }
+        }
+    }
+    if !all_applied {
+        // Dropping the transaction rolls it back.
+        drop(tx);
+        parts.log.rolled_back();
+        drop(roster_guard);
+        record_times(started, None, Instant::now());
+        return Err(batch);
+    }
+    let commit_started = Instant::now();
+    let committed = tx.commit();
+    drop(roster_guard);
+    record_times(started, Some(commit_started), Instant::now());
+    let outcomes = batch
+        .into_iter()
+        .zip(receipts)
+        .filter_map(|(job, receipt)| match job {
+            Job::Submit { reply, .. } => Some(Outcome::Submit(reply, Ok(receipt))),
+            Job::Decide { .. } => None,
+        })
+        .collect();
+    match committed {
+        Ok(()) => {
+            parts.log.committed();
+            Ok(Committed {
+                ok: true,
+                outcomes,
+                events,
+            })
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "group commit failed; every submission in it is refused");
+            parts.log.rolled_back();
+            answer(outcomes, Some("the commit failed"));
+            Ok(Committed {
+                ok: false,
+                outcomes: Vec::new(),
+                events: Vec::new(),
+            })
+        }
+    }
+}
+
+/// The general path: each job under its own savepoint, so a refused one leaves nothing behind
+/// while the others in the group still commit.
+fn commit_with_savepoints(parts: &mut WriterParts, batch: Vec<Job>) -> Committed {
+    let started = Instant::now();
+    let mut commit_started = None;
     let roster_guard = parts
         .roster
         .read()
@@ -453,8 +831,7 @@ fn commit_batch(parts: &mut WriterParts, batch: Vec<Job>) {
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .map_err(jic_store::StoreError::from)?;
         for job in batch {
-            tx.execute_batch("SAVEPOINT job")
-                .map_err(jic_store::StoreError::from)?;
+            savepoint(&tx, "SAVEPOINT job")?;
             // A submission's time is its receipt time; a decision's is the moment it is taken.
             let now = match &job {
                 Job::Submit { submission, .. } => submission.received,
@@ -487,49 +864,49 @@ fn commit_batch(parts: &mut WriterParts, batch: Vec<Job>) {
             };
             let job_events = ctx.events;
             if ok {
-                tx.execute_batch("RELEASE job")
-                    .map_err(jic_store::StoreError::from)?;
+                savepoint(&tx, "RELEASE job")?;
                 events.extend(job_events);
             } else {
                 // Undo everything the job wrote, its leaves included: a refused submission
                 // leaves no trace but the refusal.
-                tx.execute_batch("ROLLBACK TO job; RELEASE job")
-                    .map_err(jic_store::StoreError::from)?;
+                savepoint(&tx, "ROLLBACK TO job")?;
+                savepoint(&tx, "RELEASE job")?;
             }
             outcomes.push(outcome);
         }
+        commit_started = Some(Instant::now());
         tx.commit().map_err(jic_store::StoreError::from)?;
         parts.log.committed();
         Ok(())
     })();
     drop(roster_guard);
+    record_times(started, commit_started, Instant::now());
     if let Err(e) = &committed {
         tracing::error!(error = %e, "group commit failed; every submission in it is refused");
         parts.log.rolled_back();
         events.clear();
+        // A failed commit answers at once: nothing was written that a sync could make durable.
+        answer(outcomes, Some("the commit failed"));
+        return Committed {
+            ok: false,
+            outcomes: Vec::new(),
+            events,
+        };
     }
-    for outcome in outcomes {
-        match outcome {
-            Outcome::Submit(reply, r) => {
-                let r = match (&committed, r) {
-                    (Ok(()), r) => r,
-                    (Err(_), _) => Err(ApiError::Internal("the commit failed".to_owned())),
-                };
-                let _ = reply.send(r);
-            }
-            Outcome::Decide(reply, r) => {
-                let r = match (&committed, r) {
-                    (Ok(()), r) => r,
-                    (Err(_), _) => Err(ApiError::Internal("the commit failed".to_owned())),
-                };
-                let _ = reply.send(r);
-            }
-        }
+    Committed {
+        ok: true,
+        outcomes,
+        events,
     }
-    for event in events {
-        // No subscribers is fine: events are stored for later readers.
-        let _ = parts.events.send(Arc::new(event));
-    }
+}
+
+/// Runs a savepoint statement through the statement cache: `execute_batch` would parse it again
+/// for every submission.
+fn savepoint(tx: &Transaction<'_>, sql: &str) -> Result<(), ApiError> {
+    tx.prepare_cached(sql)
+        .and_then(|mut s| s.execute([]))
+        .map_err(jic_store::StoreError::from)?;
+    Ok(())
 }
 
 fn apply_submission(
@@ -547,20 +924,7 @@ fn apply_submission(
     let leaf_index = ctx.append(&submission.entry)?;
     ctx.first_leaf = leaf_index;
     ctx.tx
-        .insert_submission(&jic_store::state::SubmissionRecord {
-            leaf_index,
-            kind: submission.kind.clone(),
-            party: submission.party.clone(),
-            key_name: jic_store::roster::key_name(&submission.key).to_owned(),
-            seq: submission.seq,
-            claimed_time: submission.claimed_time.clone(),
-            received: ctx.now.to_string(),
-            restricted: submission.restricted,
-            payload_json: Some(submission.payload_json.clone()),
-            salt: submission.salt.map(|s| s.to_vec()),
-            envelope_json: submission.envelope_json.clone(),
-            sig: submission.signed.sig_base64(),
-        })?;
+        .index_submission(leaf_index, &submission.kind, &submission.party)?;
     if let (true, Some(salt)) = (submission.restricted, submission.salt) {
         jic_store::log::put_restricted(ctx.tx, leaf_index, &submission.payload_json, &salt)?;
     }
@@ -571,4 +935,170 @@ fn apply_submission(
         kind: submission.kind.clone(),
         result,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    //! The writer's group commit, driven directly (no HTTP): the optimistic group falls back to
+    //! savepoints when one submission fails, and the outcome is the same as with savepoints.
+    use super::*;
+    use crate::clock::SystemClock;
+    use crate::log_sink::StoreLog;
+    use jic_ledger::key::NoteSigner;
+    use jic_store::state::StateRead;
+    use serde_json::json;
+
+    /// Emits an event, then fails if the payload asks it to: a failure after a write, which
+    /// must leave nothing behind.
+    struct Note;
+
+    impl KindHandler for Note {
+        fn kind(&self) -> &'static str {
+            "test.note"
+        }
+        fn roles(&self) -> &'static [Role] {
+            &[Role::Party]
+        }
+        fn validate(&self, _: &mut Accepted) -> Result<(), ApiError> {
+            Ok(())
+        }
+        fn apply(&self, ctx: &mut ApplyCtx<'_>, s: &Accepted) -> Result<Value, ApiError> {
+            let leaf = ctx.leaf_index();
+            ctx.emit("note", &["us".to_owned()], &s.payload, Some(leaf))?;
+            if s.payload.get("fail") == Some(&Value::Bool(true)) {
+                return Err(ApiError::Conflict("asked to fail".to_owned()));
+            }
+            Ok(json!({"seq": s.seq}))
+        }
+    }
+
+    fn parts() -> WriterParts {
+        WriterParts {
+            conn: jic_store::db::open_in_memory().unwrap(),
+            log: Box::new(StoreLog),
+            roster: Arc::new(RwLock::new(RosterCache::default())),
+            clock: Arc::new(SystemClock),
+            events: broadcast::channel(64).0,
+            max_batch: 64,
+        }
+    }
+
+    fn job(
+        signer: &NoteSigner,
+        seq: u64,
+        fail: bool,
+    ) -> (Job, oneshot::Receiver<Result<Receipt, ApiError>>) {
+        let time: Timestamp = "2030-01-01T00:00:00Z".parse().unwrap();
+        let payload = json!({"n": seq, "fail": fail});
+        let submission = crate::client::sign_submission(
+            signer,
+            "us",
+            "test.note",
+            seq,
+            time,
+            payload.clone(),
+            false,
+        )
+        .unwrap();
+        let entry = crate::client::leaf_bytes(&submission, time).unwrap();
+        let accepted = Accepted {
+            kind: "test.note".to_owned(),
+            party: "us".to_owned(),
+            role: Role::Party,
+            key: signer.verifier().to_vkey(),
+            seq,
+            claimed_time: time.to_string(),
+            payload_json: payload.to_string(),
+            payload,
+            restricted: false,
+            salt: None,
+            signed: submission.signed,
+            received: time,
+            entry,
+            prepared: None,
+        };
+        let (reply, answer) = oneshot::channel();
+        (
+            Job::Submit {
+                submission: Box::new(accepted),
+                handler: Arc::new(Note),
+                reply,
+            },
+            answer,
+        )
+    }
+
+    /// Commits one group and returns each submitter's answer (`Ok(leaf)` or the error status).
+    fn run(parts: &mut WriterParts, specs: &[(u64, bool)]) -> Vec<Result<u64, u16>> {
+        let signer = NoteSigner::from_seed("us", &[7; 32]).unwrap();
+        let (jobs, answers): (Vec<_>, Vec<_>) = specs
+            .iter()
+            .map(|&(seq, fail)| job(&signer, seq, fail))
+            .unzip();
+        let committed = commit_batch(parts, jobs);
+        assert!(committed.ok);
+        answer(committed.outcomes, None);
+        answers
+            .into_iter()
+            .map(|a| {
+                a.blocking_recv()
+                    .unwrap()
+                    .map(|r| r.leaf_index)
+                    .map_err(|e| e.status().as_u16())
+            })
+            .collect()
+    }
+
+    fn check(groups: &[&[(u64, bool)]], want: &[&[Result<u64, u16>]], stored: u64) {
+        let mut parts = parts();
+        for (group, want) in groups.iter().zip(want) {
+            assert_eq!(&run(&mut parts, group), want, "group {group:?}");
+        }
+        let conn = &parts.conn;
+        assert_eq!(jic_store::log::size(conn).unwrap(), stored, "leaves");
+        assert_eq!(conn.submission_count().unwrap(), stored, "submissions");
+        let events: i64 = conn
+            .query_row("SELECT count(*) FROM event", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(events as u64, stored, "events");
+        for leaf in 0..stored {
+            let s = conn.submission(leaf).unwrap().unwrap();
+            assert_eq!(s.kind, "test.note");
+            assert_eq!(s.key_name, "us");
+            assert!(!s.restricted);
+            let payload: Value = serde_json::from_str(s.payload_json.as_deref().unwrap()).unwrap();
+            assert_eq!(payload["n"], json!(s.seq));
+        }
+    }
+
+    #[test]
+    fn a_group_that_all_applies_commits_without_savepoints() {
+        check(
+            &[&[(1, false), (2, false), (3, false)]],
+            &[&[Ok(0), Ok(1), Ok(2)]],
+            3,
+        );
+    }
+
+    #[test]
+    fn a_failure_in_a_group_refuses_only_that_submission() {
+        check(
+            &[&[(1, false), (2, true), (3, false), (3, false), (4, false)]],
+            // 409 for the handler's refusal and for the replay of sequence 3.
+            &[&[Ok(0), Err(409), Ok(1), Err(409), Ok(2)]],
+            3,
+        );
+    }
+
+    #[test]
+    fn replays_across_groups_are_refused() {
+        check(
+            &[
+                &[(1, false), (2, false)],
+                &[(2, false), (1, false), (5, false)],
+            ],
+            &[&[Ok(0), Ok(1)], &[Err(409), Err(409), Ok(2)]],
+            3,
+        );
+    }
 }

@@ -35,9 +35,10 @@ use crate::StoreError;
 /// The number of leaves appended so far, committed or in the caller's open transaction (the
 /// next leaf's index).
 pub fn size(conn: &Connection) -> Result<u64, StoreError> {
-    let n: i64 = conn.query_row("SELECT COALESCE(MAX(idx) + 1, 0) FROM log_leaf", [], |r| {
-        r.get(0)
-    })?;
+    // Cached: the writer asks once or twice per submission.
+    let n: i64 = conn
+        .prepare_cached("SELECT COALESCE(MAX(idx) + 1, 0) FROM log_leaf")?
+        .query_row([], |r| r.get(0))?;
     Ok(n as u64)
 }
 

@@ -46,6 +46,16 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "air_operation_overlap_index",
         sql: include_str!("../migrations/0005_air_operation_overlap_index.sql"),
     },
+    Migration {
+        version: 6,
+        name: "air_operation_window_rtree",
+        sql: include_str!("../migrations/0006_air_operation_window_rtree.sql"),
+    },
+    Migration {
+        version: 7,
+        name: "submission_from_the_log",
+        sql: include_str!("../migrations/0007_submission_from_the_log.sql"),
+    },
 ];
 
 /// The schema version this build writes.
@@ -103,6 +113,77 @@ mod tests {
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .unwrap();
         assert_eq!(v, latest_version());
+    }
+
+    /// Migration 7 keeps what the old `submission` table answered, now read from the log.
+    #[test]
+    fn submissions_stored_before_migration_7_read_the_same_after_it() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        for m in MIGRATIONS.iter().filter(|m| m.version < 7) {
+            conn.execute_batch(m.sql).unwrap();
+        }
+        conn.execute_batch("PRAGMA user_version = 6").unwrap();
+        let entry = r#"{"envelope":{"key":"us+0a1b2c3d+AAAA","kind":"note","party":"us","payload":{"a":[1,2.5,"x"]},"seq":4,"time":"2016-09-17T10:00:00Z","v":1},"received":"2016-09-17T10:00:01Z","sig":"c2ln","type":"submission"}"#;
+        conn.execute(
+            "INSERT INTO log_leaf (idx, entry, leaf_hash, received)
+             VALUES (0, CAST(?1 AS BLOB), x'00', '2016-09-17T10:00:01Z')",
+            [entry],
+        )
+        .unwrap();
+        conn.execute(
+            "INSERT INTO submission VALUES (0, 'note', 'us', 'us', 4, '2016-09-17T10:00:00Z',
+                 '2016-09-17T10:00:01Z', 0, '{\"a\":[1,2.5,\"x\"]}', NULL, '{}', 'c2ln')",
+            [],
+        )
+        .unwrap();
+        migrate(&mut conn).unwrap();
+        let row: (
+            i64,
+            String,
+            String,
+            String,
+            i64,
+            String,
+            String,
+            bool,
+            String,
+            String,
+        ) = conn
+            .query_row(
+                "SELECT leaf_index, kind, party, key_name, seq, claimed_time, received, restricted,
+                        payload_json, sig FROM submission WHERE kind = 'note'",
+                [],
+                |r| {
+                    Ok((
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                        r.get(6)?,
+                        r.get(7)?,
+                        r.get(8)?,
+                        r.get(9)?,
+                    ))
+                },
+            )
+            .unwrap();
+        assert_eq!(
+            row,
+            (
+                0,
+                "note".into(),
+                "us".into(),
+                "us".into(),
+                4,
+                "2016-09-17T10:00:00Z".into(),
+                "2016-09-17T10:00:01Z".into(),
+                false,
+                r#"{"a":[1,2.5,"x"]}"#.into(),
+                "c2ln".into()
+            )
+        );
     }
 
     #[test]

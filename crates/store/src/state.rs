@@ -188,8 +188,10 @@ pub trait StateWrite {
     fn last_seq(&self, key_name: &str) -> Result<Option<u64>, StoreError>;
     /// Records a newly accepted sequence number.
     fn set_seq(&self, key_name: &str, seq: u64) -> Result<(), StoreError>;
-    /// Stores an accepted submission.
-    fn insert_submission(&self, s: &SubmissionRecord) -> Result<(), StoreError>;
+    /// Records that the leaf at `leaf_index` logs a submission of `kind` by `party`. Everything
+    /// else about it is read from the leaf (and `log_restricted`) through the `submission` view
+    /// (migration 7), so append the leaf first, in the same transaction.
+    fn index_submission(&self, leaf_index: u64, kind: &str, party: &str) -> Result<(), StoreError>;
     /// Stores one of jic's own decisions.
     fn insert_decision(
         &self,
@@ -300,26 +302,11 @@ impl StateWrite for Transaction<'_> {
         Ok(())
     }
 
-    fn insert_submission(&self, s: &SubmissionRecord) -> Result<(), StoreError> {
+    fn index_submission(&self, leaf_index: u64, kind: &str, party: &str) -> Result<(), StoreError> {
         self.prepare_cached(
-            "INSERT INTO submission (leaf_index, kind, party, key_name, seq, claimed_time, received,
-                 restricted, payload_json, salt, envelope_json, sig)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+            "INSERT INTO submission_index (leaf_index, kind, party) VALUES (?1, ?2, ?3)",
         )?
-        .execute(params![
-            s.leaf_index as i64,
-            s.kind,
-            s.party,
-            s.key_name,
-            s.seq as i64,
-            s.claimed_time,
-            s.received,
-            s.restricted,
-            s.payload_json,
-            s.salt,
-            s.envelope_json,
-            s.sig
-        ])?;
+        .execute(params![leaf_index as i64, kind, party])?;
         Ok(())
     }
 
@@ -345,19 +332,39 @@ impl StateWrite for Transaction<'_> {
              ON CONFLICT(id) DO UPDATE SET status = excluded.status, version = excluded.version,
                  plan_json = excluded.plan_json, window_start = excluded.window_start,
                  window_end = excluded.window_end, leaf_index = excluded.leaf_index,
-                 updated = excluded.updated",
+                 updated = excluded.updated
+             RETURNING rowid",
         )?
-        .execute(params![
-            op.id,
-            op.party,
-            op.status,
-            op.version,
-            op.plan_json,
-            op.window_start,
-            op.window_end,
-            op.leaf_index as i64,
-            op.updated
-        ])?;
+        .query_row(
+            params![
+                op.id,
+                op.party,
+                op.status,
+                op.version,
+                op.plan_json,
+                op.window_start,
+                op.window_end,
+                op.leaf_index as i64,
+                op.updated
+            ],
+            |r| r.get::<_, i64>(0),
+        )
+        .and_then(|rowid| {
+            // Keep the window R*Tree (migration 6) in step; a plan without a window is never a
+            // probe candidate, so it has no entry.
+            self.prepare_cached("DELETE FROM air_operation_window WHERE op_rowid = ?1")?
+                .execute(params![rowid])?;
+            if let (Some(start), Some(end)) = (&op.window_start, &op.window_end) {
+                let (lo, _) = window_minutes(start);
+                let (_, hi) = window_minutes(end);
+                self.prepare_cached(
+                    "INSERT INTO air_operation_window (op_rowid, start_min, end_min)
+                     VALUES (?1, ?2, ?3)",
+                )?
+                .execute(params![rowid, lo, hi])?;
+            }
+            Ok(())
+        })?;
         self.prepare_cached(
             "INSERT INTO air_operation_version (id, version, action, plan_json, leaf_index, time)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -581,6 +588,20 @@ fn air_operation_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AirOperationReco
     })
 }
 
+/// The R*Tree coordinates of an RFC 3339 time (migration 6): whole minutes since the Unix
+/// epoch widened by one minute each way, as `(lower, upper)`, clamped to 32 bits. A time that
+/// does not parse gets the whole range, so it can only add candidates, never hide one.
+fn window_minutes(time: &str) -> (i64, i64) {
+    let clamp = |m: i64| m.clamp(i64::from(i32::MIN), i64::from(i32::MAX));
+    match time.parse::<jiff::Timestamp>() {
+        Ok(t) => {
+            let minute = t.as_second().div_euclid(60);
+            (clamp(minute - 1), clamp(minute + 1))
+        }
+        Err(_) => (i64::from(i32::MIN), i64::from(i32::MAX)),
+    }
+}
+
 const AIR_OPERATION_COLUMNS: &str =
     "id, party, status, version, plan_json, window_start, window_end, leaf_index, updated";
 
@@ -678,13 +699,21 @@ impl StateRead for Connection {
         start: &str,
         end: &str,
     ) -> Result<Vec<AirOperationRecord>, StoreError> {
+        // The R*Tree narrows to plans whose widened window meets [start, end]; the text
+        // comparison then decides exactly, as it did before the R*Tree existed.
+        let (lo, _) = window_minutes(start);
+        let (_, hi) = window_minutes(end);
         let mut stmt = self.prepare_cached(&format!(
             "SELECT {AIR_OPERATION_COLUMNS} FROM air_operation
-             INDEXED BY air_operation_overlap
-             WHERE status <> 'cancelled' AND party <> ?1 AND window_start <= ?3
+             WHERE rowid IN (SELECT op_rowid FROM air_operation_window
+                             WHERE end_min >= ?4 AND start_min <= ?5)
+               AND status <> 'cancelled' AND party <> ?1 AND window_start <= ?3
                AND window_end >= ?2 ORDER BY id"
         ))?;
-        let rows = stmt.query_map(params![exclude_party, start, end], air_operation_row)?;
+        let rows = stmt.query_map(
+            params![exclude_party, start, end, lo, hi],
+            air_operation_row,
+        )?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
@@ -828,6 +857,87 @@ mod tests {
             leaf_index: leaf,
             updated: "2016-09-17T10:00:00Z".into(),
         }
+    }
+
+    /// The R*Tree probe (migration 6) against a plain scan with the exact text filter, over
+    /// plans filed, amended (window moved) and cancelled, with windows that touch at the second
+    /// and fractional-second times: the same plans, in the same order.
+    #[test]
+    fn overlap_probe_matches_a_full_scan() {
+        let mut conn = crate::db::open_in_memory().unwrap();
+        let base: jiff::Timestamp = "2030-01-01T00:00:00Z".parse().unwrap();
+        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = move |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        let at = |s: i64, nanos: i32| {
+            base.checked_add(jiff::SignedDuration::new(s, nanos))
+                .unwrap()
+                .to_string()
+        };
+        let parties = ["us", "ru", "p1"];
+        let tx = conn.transaction().unwrap();
+        let mut versions = std::collections::HashMap::new();
+        for i in 0..300u64 {
+            let id = format!("op{}", next(120));
+            let version = versions.entry(id.clone()).or_insert(0u32);
+            *version += 1;
+            let start = next(200_000) as i64;
+            let len = [0, 1, 59, 60, 3_600, 90_000][next(6) as usize];
+            let nanos = if next(4) == 0 { 500_000_000 } else { 0 };
+            let mut rec = op(&id, parties[next(3) as usize], *version, i);
+            rec.window_start = Some(at(start, nanos));
+            rec.window_end = Some(at(start + len, 0));
+            if next(10) == 0 {
+                rec.status = "cancelled".into();
+            }
+            if next(20) == 0 {
+                (rec.window_start, rec.window_end) = (None, None);
+            }
+            tx.put_air_operation(&rec, "file").unwrap();
+        }
+        tx.commit().unwrap();
+        let mut scan = conn
+            .prepare(&format!(
+                "SELECT {AIR_OPERATION_COLUMNS} FROM air_operation
+                 WHERE status <> 'cancelled' AND party <> ?1 AND window_start <= ?3
+                   AND window_end >= ?2 ORDER BY id"
+            ))
+            .unwrap();
+        let mut nonempty = 0;
+        for _ in 0..400 {
+            let party = parties[next(3) as usize];
+            let start = next(200_000) as i64;
+            let (from, until) = (at(start, 0), at(start + next(4_000) as i64, 0));
+            let want: Vec<AirOperationRecord> = scan
+                .query_map(params![party, from, until], air_operation_row)
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap();
+            let got = conn
+                .air_operations_overlapping(party, &from, &until)
+                .unwrap();
+            assert_eq!(got, want, "probe {party} [{from}, {until}]");
+            nonempty += usize::from(!want.is_empty());
+        }
+        assert!(nonempty > 50, "the probes must find plans ({nonempty})");
+    }
+
+    #[test]
+    fn window_minutes_widen_and_clamp() {
+        assert_eq!(window_minutes("1970-01-01T00:01:30Z"), (0, 2));
+        assert_eq!(window_minutes("1969-12-31T23:59:30Z"), (-2, 0));
+        assert_eq!(
+            window_minutes("7000-01-01T00:00:00Z"),
+            (i64::from(i32::MAX), i64::from(i32::MAX))
+        );
+        assert_eq!(
+            window_minutes("not a time"),
+            (i64::from(i32::MIN), i64::from(i32::MAX))
+        );
     }
 
     #[test]

@@ -19,6 +19,7 @@ use jic_ledger::key::NoteSigner;
 use jic_server::client::{self, Client};
 use jic_server::config::ServerConfig;
 use jic_server::deployment::{self, DataDir, InitOptions, MemberSpec};
+use jic_server::submit::WriterStats;
 use jic_server::{AppState, OpenOptions};
 use jic_store::roster::Role;
 use serde_json::json;
@@ -286,6 +287,39 @@ fn track_batches(
     Ok(lists)
 }
 
+/// CPU time (user + system) of this whole process so far, in seconds, from `/proc/self/stat`
+/// (Linux; `None` elsewhere). Ticks are USER_HZ, 100 on Linux.
+fn process_cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // The command name (field 2) may hold spaces; fields after its closing parenthesis are
+    // plain numbers: state is field 3, utime 14, stime 15.
+    let rest = stat.get(stat.rfind(')')? + 1..)?;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let utime: f64 = fields.get(11)?.parse().ok()?;
+    let stime: f64 = fields.get(12)?.parse().ok()?;
+    Some((utime + stime) / 100.0)
+}
+
+/// The single writer's own account of a phase: how fast it would go if HTTP, verification and
+/// the load generator cost nothing (its busy time only; waiting for work is excluded).
+fn print_writer(label: &str, w: &WriterStats) {
+    let per_job = |ns: u64| ns as f64 / 1e3 / (w.jobs.max(1) as f64);
+    println!(
+        "  writer ({label}): {:>10.0} /s of writer time  ({} jobs in {} groups, avg {:.0} per \
+         group; per job: apply {:.1} µs, commit {:.1} µs; off the serial path: {} WAL fsyncs \
+         of {:.2} ms avg, replies {:.1} µs per job)",
+        w.jobs as f64 / (w.busy_ns().max(1) as f64 / 1e9),
+        w.jobs,
+        w.groups,
+        w.jobs as f64 / w.groups.max(1) as f64,
+        per_job(w.apply_ns),
+        per_job(w.commit_ns),
+        w.syncs,
+        w.sync_ns as f64 / 1e6 / w.syncs.max(1) as f64,
+        per_job(w.reply_ns),
+    );
+}
+
 #[allow(
     clippy::needless_pass_by_value,
     reason = "every subcommand's run owns its parsed arguments (see main.rs)"
@@ -302,7 +336,11 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         eprintln!("signing {} submissions for {} parties …", args.count + args.baseline_count, parties);
         let server = start(parties, ServerConfig::default().max_commit_batch).await?;
         let lists = presign(&server.keys, args.count)?;
+        let writer_before = WriterStats::now();
+        let cpu_before = process_cpu_seconds();
         let prod = send_all(&server.url, "/api/v1/air-operations", lists, bound).await;
+        let prod_cpu = process_cpu_seconds().zip(cpu_before).map(|(a, b)| a - b);
+        let writer = WriterStats::now().since(&writer_before);
         let tracks = track_batches(&server.keys[..args.track_senders.max(1)], args.positions, args.batch, args.track_senders.max(1))?;
         let ingest = send_all(&server.url, "/api/v1/tracks/batches", tracks, bound).await;
         let positions_done = (ingest.done * args.batch).min(args.positions);
@@ -311,14 +349,21 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
 
         let server = start(parties, 1).await?;
         let lists = presign(&server.keys, args.baseline_count)?;
+        let base_writer_before = WriterStats::now();
         let base = send_all(&server.url, "/api/v1/air-operations", lists, bound).await;
+        let base_writer = WriterStats::now().since(&base_writer_before);
         let _ = server.stop.send(());
         let _ = server.task.await;
 
         let prod_rate = rate(prod.done, prod.elapsed);
         let base_rate = rate(base.done, base.elapsed);
         let pos_rate = rate(positions_done, ingest.elapsed);
-        println!("jic bench api (127.0.0.1, in-process server, {} concurrent clients)", parties);
+        println!(
+            "jic bench api (127.0.0.1, in-process server, {parties} concurrent keep-alive HTTP/1.1 \
+             clients, pre-signed bodies; the load generator shares the machine's {} cores with \
+             the server)",
+            std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
+        );
         println!(
             "signed submissions (durable, group commit): {:>10.0} /s  ({} ok, {} failed in {:.2} s)  p50 {:.2} ms  p99 {:.2} ms",
             prod_rate,
@@ -329,7 +374,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
             percentile(&prod.latencies, 0.99).as_secs_f64() * 1e3,
         );
         println!(
-            "baseline: one commit per submission:        {:>10.0} /s  ({} ok, {} failed)  p50 {:.2} ms  p99 {:.2} ms",
+            "baseline: one transaction per submission:   {:>10.0} /s  ({} ok, {} failed)  p50 {:.2} ms  p99 {:.2} ms",
             base_rate,
             base.done,
             base.failed,
@@ -337,6 +382,23 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
             percentile(&base.latencies, 0.99).as_secs_f64() * 1e3,
         );
         println!("ratio: {:.1}x  (target ≥ 20,000 /s)", prod_rate / base_rate.max(1e-9));
+        if let Some(cpu) = prod_cpu {
+            let per = cpu / prod.done.max(1) as f64;
+            println!(
+                "  CPU per submission (server + load generator, all threads): {:.0} µs, so at most \
+                 {:.0} /s on {} idle cores; the machine's load average at the end: {}",
+                per * 1e6,
+                std::thread::available_parallelism().map_or(1, std::num::NonZero::get) as f64
+                    / per.max(1e-9),
+                std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
+                std::fs::read_to_string("/proc/loadavg")
+                    .ok()
+                    .and_then(|l| l.split_whitespace().next().map(str::to_owned))
+                    .unwrap_or_else(|| "unknown".to_owned()),
+            );
+        }
+        print_writer("server side only, group commit", &writer);
+        print_writer("server side only, baseline", &base_writer);
         println!(
             "track positions (batches of {}):           {:>10.0} /s  ({} positions, {} failed batches, p50 {:.1} ms per batch)",
             args.batch,
