@@ -22,6 +22,8 @@ const KINDS: &[&str] = &[
     kind::ACK,
     kind::SEALED_CHECK,
     kind::STRIKE_NOTICE,
+    kind::STRIKE_AMEND,
+    kind::STRIKE_WITHDRAW,
     kind::STRIKE_REVIEW,
     kind::STRIKE_STOP,
     kind::STRIKE_STOP_ACK,

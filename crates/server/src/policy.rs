@@ -125,7 +125,7 @@ pub const AGREEMENT_KINDS: &[(SubmissionKind, &[&str])] = &[
             "air_operation.cancel",
         ],
     ),
-    (SubmissionKind::StrikeNotice, &["strike.notice"]),
+    (SubmissionKind::StrikeNotice, &["strike.notice", "strike.amend"]),
     (
         SubmissionKind::HumanitarianSite,
         &["humanitarian.site", "humanitarian.amend"],
@@ -188,6 +188,7 @@ mod tests {
         ]);
         // Sponsors are the party cells; belligerents have no roster role.
         assert_eq!(p.readers("strike.notice"), vec![Role::Party]);
+        assert_eq!(p.readers("strike.amend"), vec![Role::Party]);
         // An amendment carries a site or a movement: only readers of both.
         assert_eq!(p.readers("humanitarian.amend"), vec![Role::Monitor]);
         assert_eq!(

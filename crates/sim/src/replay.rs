@@ -164,7 +164,7 @@ pub fn restricted_category(kind: &str) -> Option<SubmissionKind> {
     let family = |prefix: &str| kind == prefix || kind.starts_with(&format!("{prefix}."));
     if family("air_operation") {
         Some(SubmissionKind::FlightPlan)
-    } else if kind == "strike.notice" || kind == "strike.notice.amend" {
+    } else if kind == "strike.notice" || kind == "strike.amend" {
         Some(SubmissionKind::StrikeNotice)
     } else if family("humanitarian.site") {
         Some(SubmissionKind::HumanitarianSite)
@@ -737,6 +737,10 @@ mod tests {
         );
         assert_eq!(
             restricted_category("strike.notice"),
+            Some(SubmissionKind::StrikeNotice)
+        );
+        assert_eq!(
+            restricted_category("strike.amend"),
             Some(SubmissionKind::StrikeNotice)
         );
         assert_eq!(restricted_category("strike.stop_request"), None);
