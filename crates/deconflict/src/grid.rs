@@ -37,16 +37,26 @@
 //! traffic is sparse, because then the cost is the number of cells per aircraft, not the pairs
 //! per cell.
 //!
+//! Level pairs exactly at the vertical minimum (1000 ft apart) are candidates: their boxes
+//! touch, and the margins against rounding make them overlap by about a millimetre. The exact
+//! vertical test rejects them first, at a few nanoseconds each. On the bench traffic (cruise
+//! levels 2000 ft apart) they are a few per cent of the candidates; with semicircular levels
+//! 1000 ft apart, measured 61,000 distinct candidates instead of 48,000 on 10,000 aircraft and
+//! about 10% more time. Pruning them in the grid would need the box test to decide `|Δz| < H`
+//! exactly, which no rounding margin allows, so it is not done.
+//!
 //! Surviving pairs pass two cheaper necessary conditions before the exact test: the exact
 //! vertical test of [`crate::track`] (its first step anyway), and a horizontal closest-approach
 //! bound that replaces the pair's `cos φ̄` by the midpoint of a range that provably contains it,
 //! widened by the error that can cause (see `may_conflict`). Only survivors pay for the cosine.
 //!
 //! Threads: the slices are dealt out to the threads (with fewer slices than threads, each slice
-//! is split by cell hash), then the sorted candidates are cut into contiguous runs, one per
-//! thread, so that the conflicts come out already in order. A [`Detector`] keeps all buffers
-//! between cycles. Memory is O(N·K·c) for the entries (`c`, the cells per box, is about 3)
-//! plus O(candidate pairs).
+//! is split by cell hash); each worker radix-sorts its own candidates, the main thread merges
+//! them, and the merged list is cut into contiguous runs, one per thread, so that the conflicts
+//! come out already in order. A [`Detector`] keeps all buffers between cycles. Memory is O(N·c)
+//! per worker for the entries of the slice in hand (`c`, the cells per box, is about 3 on the
+//! bench traffic) plus O(candidate pairs), which is at most a small multiple of the conflicts
+//! in dense traffic.
 //!
 //! # Why the pruning is conservative
 //!
