@@ -236,7 +236,9 @@ struct Scratch {
     starts: Vec<u32>,
     /// Buckets holding at least two entries.
     multi: Vec<u32>,
+    /// Candidate keys; only the first `candidate_len` are meaningful while slices are scanned.
     candidates: Vec<u64>,
+    candidate_len: usize,
     radix_buffer: Vec<u64>,
     conflicts: Vec<TrackConflict>,
 }
@@ -387,7 +389,7 @@ impl Detector {
         let grid_threads = threads.min(jobs);
         let workers = &mut self.scratch[..grid_threads];
         for s in workers.iter_mut() {
-            s.candidates.clear();
+            s.candidate_len = 0;
         }
         let per_worker = |t: usize, s: &mut Scratch| {
             for job in (t..jobs).step_by(grid_threads) {
@@ -397,6 +399,7 @@ impl Detector {
             // A pair found in several slices (or in two cells of one slice) is tested once:
             // sort the keys `(first, second)` and drop repeats. The sorted order is also the
             // output's.
+            s.candidates.truncate(s.candidate_len);
             radix_sort(&mut s.candidates, &mut s.radix_buffer, 2 * index_bits);
             s.candidates.dedup();
         };
@@ -677,12 +680,14 @@ fn lon_bounds(a: &Prepared, r_eff: f64, gs_max: f64, t_span: f64) -> Bounds {
 }
 
 /// One aircraft's box in slice `k` in cell units; `None` if a coordinate is out of range.
+#[inline]
 fn slice_cells(a: &Prepared, b: &Bounds, layout: &Layout, k: usize) -> Option<SliceCells> {
     let times = (layout.slice_s * k as f64, layout.slice_s * (k + 1) as f64);
     time_cells(a, b, layout, times)
 }
 
 /// One aircraft's box over `[t0, t1]` in cell units; `None` if a coordinate is out of range.
+#[inline]
 fn time_cells(
     a: &Prepared,
     b: &Bounds,
@@ -823,22 +828,25 @@ fn collect_slice(ctx: &Context<'_>, (k, part, part_bits): (usize, u64, u32), s: 
     }
     // The buckets holding two entries or more, in order (so the scan below reads the entries
     // front to back), listed without a branch.
-    s.multi.clear();
-    s.multi.resize(bucket_count, 0);
+    // Every slot below the final length is written before it is read, so the buffers keep their
+    // old contents instead of being zeroed each slice.
+    if s.multi.len() < bucket_count {
+        s.multi.resize(bucket_count, 0);
+    }
     let mut multi_len = 0;
     for (b, &count) in s.starts[..bucket_count].iter().enumerate() {
         s.multi[multi_len] = b as u32;
         multi_len += usize::from(count >= 2);
     }
-    s.multi.truncate(multi_len);
     // Bucket ends, then filled backwards so that each ends at its start.
     let mut running = 0u32;
     for st in &mut s.starts {
         running += *st;
         *st = running;
     }
-    s.entries.clear();
-    s.entries.resize(total, Entry::default());
+    if s.entries.len() < total {
+        s.entries.resize(total, Entry::default());
+    }
     for (e, &b) in s.unsorted.iter().zip(&s.bucket_of) {
         let slot = &mut s.starts[b as usize];
         *slot -= 1;
@@ -848,8 +856,8 @@ fn collect_slice(ctx: &Context<'_>, (k, part, part_bits): (usize, u64, u32), s: 
     let bits_j = ctx.index_bits;
     // Candidates are written branch-free into a buffer kept long enough, then truncated: about
     // one same-cell pair in seven is a candidate, too unpredictable for a branch.
-    let mut len = s.candidates.len();
-    for &b in &s.multi {
+    let mut len = s.candidate_len;
+    for &b in &s.multi[..multi_len] {
         let (start, end) = (
             s.starts[b as usize] as usize,
             s.starts[b as usize + 1] as usize,
@@ -880,7 +888,7 @@ fn collect_slice(ctx: &Context<'_>, (k, part, part_bits): (usize, u64, u32), s: 
             }
         }
     }
-    s.candidates.truncate(len);
+    s.candidate_len = len;
 }
 
 #[inline]
@@ -897,20 +905,23 @@ fn cell_hash(x: u32, y: i32, z: i32) -> u64 {
 fn radix_sort(keys: &mut Vec<u64>, buffer: &mut Vec<u64>, bits: u32) {
     const DIGIT: u32 = 11;
     const MASK: u64 = (1 << DIGIT) - 1;
-    if keys.len() < 64 {
+    let n = keys.len();
+    if n < 64 {
         keys.sort_unstable();
         return;
     }
-    buffer.clear();
-    buffer.resize(keys.len(), 0);
+    // The buffer is only ever written before it is read: grow it, never zero it again.
+    if buffer.len() < n {
+        buffer.resize(n, 0);
+    }
     let mut counts = [0u32; 1 << DIGIT];
     let mut shift = 0;
     while shift < bits {
         counts.fill(0);
-        for &k in keys.iter() {
+        for &k in &keys[..n] {
             counts[((k >> shift) & MASK) as usize] += 1;
         }
-        if counts.iter().any(|&c| c as usize == keys.len()) {
+        if counts.iter().any(|&c| c as usize == n) {
             shift += DIGIT;
             continue;
         }
@@ -920,7 +931,7 @@ fn radix_sort(keys: &mut Vec<u64>, buffer: &mut Vec<u64>, bits: u32) {
             *c = running;
             running += here;
         }
-        for &k in keys.iter() {
+        for &k in &keys[..n] {
             let slot = &mut counts[((k >> shift) & MASK) as usize];
             buffer[*slot as usize] = k;
             *slot += 1;
@@ -928,6 +939,7 @@ fn radix_sort(keys: &mut Vec<u64>, buffer: &mut Vec<u64>, bits: u32) {
         std::mem::swap(keys, buffer);
         shift += DIGIT;
     }
+    keys.truncate(n);
 }
 
 /// The sorted union of two sorted, distinct key lists, into `out` (cleared first).
