@@ -8,18 +8,28 @@
 //!    and speaks for the named party, that the party's role may submit this kind, the claimed
 //!    time against the clock, and the kind's own payload validation ([`KindHandler::validate`]).
 //! 2. A single writer thread ([`Writer`]) takes accepted submissions from a queue and commits
-//!    them in groups: one SQLite transaction (one fsync) for up to `max_commit_batch`
-//!    submissions. Inside it, per submission under a savepoint: the sequence check against the
-//!    last accepted for the key, the log leaf, then [`KindHandler::apply`] (state writes,
-//!    evaluation, decision leaves, alerts, events). A submission that fails rolls back to its
-//!    savepoint and leaves nothing behind, not even its leaf; the others in the group still
+//!    them in groups: one SQLite transaction for up to `max_commit_batch` submissions. Inside
+//!    it, per submission: the sequence check against the last accepted for the key, the log
+//!    leaf, then [`KindHandler::apply`] (state writes, evaluation, decision leaves, alerts,
+//!    events). A group is first applied without savepoints; if a submission fails, the
+//!    transaction is rolled back and the group applied again with a savepoint per submission,
+//!    so the one that failed leaves nothing behind, not even its leaf, and the others still
 //!    commit.
 //!
 //! The receipt time is taken when the request is verified, and the log entry (canonical JSON)
 //! is built there too, so the writer only writes; concurrent submissions may therefore reach
 //! the log a few milliseconds out of receipt-time order.
-//! 3. After the commit, each submitter gets its receipt and the events go to SSE subscribers.
-//!    Nothing is acknowledged before the commit returns, so every 2xx is durable.
+//! 3. The commit writes the group's WAL frames; a syncer thread fsyncs the WAL (once for every
+//!    group committed meanwhile), and only then does each submitter get its receipt and the
+//!    events go to SSE subscribers. Nothing is acknowledged before an fsync that covers its
+//!    commit, so every 2xx is durable; the writer does not wait for the disk, it applies the
+//!    next group meanwhile.
+//!
+//! # Where the time goes (`jic bench api`, 2 cores, server and load generator together)
+//! About 200 µs of CPU per signed submission: the Ed25519 verification on the request task is
+//! the largest single item, then HTTP on both sides, then the writer (about 60 µs to apply an
+//! `air_operation.file` and 20 µs to commit it, per submission, in groups). The fsync (1–5 ms
+//! per group) is off the serial path.
 //!
 //! # Extension point
 //! A new kind of submission is a [`KindHandler`] registered in a [`KindRegistry`]; the core

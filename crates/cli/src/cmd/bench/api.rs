@@ -3,8 +3,11 @@
 //! Measures, in one run:
 //! - signed submissions per second through the full submit path (signature, roster, policy,
 //!   validation, plan probe, group-committed durable transaction with the log leaf), with p50
-//!   and p99 latency; the baseline is the same path with group commit switched off (one fsync
-//!   per submission), so the ratio is what batching buys;
+//!   and p99 latency; the baseline is the same path with one transaction per submission
+//!   (`max_commit_batch = 1`; the syncer may still cover several with one fsync), so the ratio
+//!   is what grouping buys. Also the process's CPU time per submission (server and load
+//!   generator share the cores) and the writer's own account ([`WriterStats`]): its rate if
+//!   HTTP and verification cost nothing, and its apply, commit and fsync times;
 //! - track positions per second through batch ingest (signed batches of CSV states, logged by
 //!   digest, latest state per aircraft upserted), against the baseline of one position per
 //!   signed submission (the baseline rate above).
