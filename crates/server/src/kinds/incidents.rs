@@ -142,47 +142,78 @@ fn rows_after(conn: &Connection, kinds: &[&str], after: i64) -> Result<Vec<Store
     .map_err(sql)
 }
 
-/// How far a fold has read: how many rows of its kinds, and the last of them as stored.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// How far a fold has read: how many rows of its kinds, up to which leaf, and the rows it folded
+/// that are not yet known to be committed.
+#[derive(Debug, Clone, PartialEq, Eq)]
 struct FoldMark {
     count: u64,
-    last: Option<StoredRow>,
+    last_leaf: i64,
+    unconfirmed: Vec<StoredRow>,
+}
+
+impl Default for FoldMark {
+    fn default() -> Self {
+        Self {
+            count: 0,
+            last_leaf: -1,
+            unconfirmed: Vec::new(),
+        }
+    }
 }
 
 impl FoldMark {
     fn last_leaf(&self) -> i64 {
-        self.last.as_ref().map_or(-1, |r| r.leaf)
+        self.last_leaf
     }
 
     fn advance(&mut self, rows: &[StoredRow]) {
         self.count += rows.len() as u64;
         if let Some(last) = rows.last() {
-            self.last = Some(last.clone());
+            self.last_leaf = last.leaf;
         }
+        self.unconfirmed.extend_from_slice(rows);
     }
 
-    /// Whether the database still holds exactly what was folded: as many rows of `kinds` up to
-    /// the last leaf, and that leaf's row unchanged. A group commit that failed after the fold,
-    /// a restart or anything unexpected shows as a difference (leaf indexes are reused after a
-    /// rollback, hence the row comparison). Two indexed look-ups, whatever the history's size.
-    fn still_valid(&self, conn: &Connection, kinds: &[&str]) -> Result<bool, ApiError> {
-        let Some(last) = &self.last else {
-            return Ok(self.count == 0);
-        };
-        let marks = vec!["?"; kinds.len()].join(", ");
-        let mut params: Vec<&dyn rusqlite::ToSql> = kinds.iter().map(|k| k as _).collect();
-        params.push(&last.leaf);
-        let count: i64 = conn
-            .prepare_cached(&format!(
-                "SELECT count(*) FROM submission WHERE kind IN ({marks}) AND leaf_index <= ?"
-            ))
-            .and_then(|mut s| s.query_row(params.as_slice(), |r| r.get(0)))
-            .map_err(sql)?;
-        if u64::try_from(count).ok() != Some(self.count) {
-            return Ok(false);
+    /// Whether the database still holds what was folded. A row the fold read may belong to a
+    /// group commit that later failed (its leaf index is then reused), so every folded row is
+    /// checked to be still there, unchanged, until a signed checkpoint covers its leaf: a
+    /// checkpoint covers committed leaves only, and committed submissions never change. Rows
+    /// of kinds the fold has not read yet have leaves above what it read (a failed group's rows
+    /// below them would include rows it read). One indexed look-up per row folded since the
+    /// last checkpoint, whatever the history's size.
+    fn still_valid(&mut self, conn: &Connection) -> Result<bool, ApiError> {
+        if self.unconfirmed.is_empty() {
+            return Ok(true);
         }
-        let stored = rows_after(conn, kinds, last.leaf - 1)?;
-        Ok(stored.first() == Some(last))
+        let committed: i64 = conn
+            .prepare_cached("SELECT coalesce(max(size), 0) FROM log_checkpoint")
+            .and_then(|mut s| s.query_row([], |r| r.get(0)))
+            .map_err(sql)?;
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT leaf_index, kind, party, received, payload_json FROM submission
+                 WHERE leaf_index = ?1",
+            )
+            .map_err(sql)?;
+        for row in &self.unconfirmed {
+            let stored = stmt
+                .query_row([row.leaf], |r| {
+                    Ok(StoredRow {
+                        leaf: r.get(0)?,
+                        kind: r.get(1)?,
+                        party: r.get(2)?,
+                        received: r.get(3)?,
+                        payload: r.get(4)?,
+                    })
+                })
+                .optional()
+                .map_err(sql)?;
+            if stored.as_ref() != Some(row) {
+                return Ok(false);
+            }
+        }
+        self.unconfirmed.retain(|r| r.leaf >= committed);
+        Ok(true)
     }
 }
 
@@ -498,7 +529,7 @@ pub fn compute_phase_clock(conn: &Connection, as_of: Timestamp) -> Result<ClockR
 /// What the incident kinds keep between submissions, on the writer thread: the dossiers and the
 /// link context folded incrementally from the stored submissions, the agreement in force
 /// (parsed once per version), and the outcomes the phase clock has already judged. Each fold
-/// checks with two indexed look-ups that the database still holds what it read (see
+/// checks with indexed look-ups that the database still holds what it read (see
 /// [`FoldMark::still_valid`]) and otherwise starts again from the beginning, so the caches can
 /// only make a submission faster, never change its answer.
 #[derive(Default)]
@@ -547,7 +578,7 @@ impl Caches {
     /// Folds the stored incident submissions not folded yet; the row at `current` (the
     /// submission being applied) last, returning how to undo it.
     fn fold_replay(&mut self, conn: &Connection, current: i64) -> Result<Option<Undo>, ApiError> {
-        if !self.replay_mark.still_valid(conn, &replay::KINDS)? {
+        if !self.replay_mark.still_valid(conn)? {
             self.replay = Replay::default();
             self.replay_mark = FoldMark::default();
         }
@@ -600,7 +631,7 @@ impl Caches {
     /// The link context including every stored submission of its kinds, materialised again
     /// only when new ones arrived.
     fn context(&mut self, conn: &Connection) -> Result<Arc<Context>, ApiError> {
-        if !self.context_mark.still_valid(conn, &CONTEXT_KINDS)? {
+        if !self.context_mark.still_valid(conn)? {
             self.context = ContextFold::default();
             self.context_mark = FoldMark::default();
             self.context_built = None;
@@ -1555,5 +1586,66 @@ async fn daily_report(
         Ok(resp)
     } else {
         Ok(Json(report).into_response())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "tests fail loudly on unexpected errors")]
+
+    use super::*;
+
+    /// A submission row as the store keeps it: the leaf (its entry carrying the envelope) and
+    /// the kind index.
+    fn insert(conn: &Connection, leaf: i64, id: &str) {
+        let entry = json!({"envelope": {"kind": "incident.report", "payload": {"id": id}}});
+        conn.execute(
+            "INSERT INTO log_leaf (idx, entry, leaf_hash, received)
+             VALUES (?1, ?2, x'00', '2016-09-17T14:00:00Z')",
+            params![leaf, entry.to_string().into_bytes()],
+        )
+        .unwrap();
+        conn.execute(
+            "INSERT INTO submission_index (leaf_index, kind, party)
+             VALUES (?1, 'incident.report', 'jic_monitors')",
+            [leaf],
+        )
+        .unwrap();
+    }
+
+    fn remove(conn: &Connection, leaf: i64) {
+        conn.execute("DELETE FROM submission_index WHERE leaf_index = ?1", [leaf])
+            .unwrap();
+        conn.execute("DELETE FROM log_leaf WHERE idx = ?1", [leaf])
+            .unwrap();
+    }
+
+    /// A fold notices a folded row that vanished or changed (a group commit that failed, its
+    /// leaf reused), and stops checking rows once a checkpoint covers them.
+    #[test]
+    fn a_fold_mark_notices_rows_that_a_failed_commit_took_back() {
+        let conn = jic_store::db::open_in_memory().unwrap();
+        insert(&conn, 0, "a");
+        insert(&conn, 1, "b");
+        let mut mark = FoldMark::default();
+        mark.advance(&rows_after(&conn, &replay::KINDS, -1).unwrap());
+        assert_eq!((mark.count, mark.last_leaf()), (2, 1));
+        assert!(mark.still_valid(&conn).unwrap());
+        // Leaf 1 rolled back and reused by another incident: the mark is no longer valid.
+        remove(&conn, 1);
+        assert!(!mark.clone().still_valid(&conn).unwrap());
+        insert(&conn, 1, "c");
+        assert!(!mark.clone().still_valid(&conn).unwrap());
+        // Once a checkpoint covers a leaf, its row is committed and no longer looked up.
+        remove(&conn, 1);
+        insert(&conn, 1, "b");
+        conn.execute(
+            "INSERT INTO log_checkpoint (size, note, created) VALUES (1, 'n', 't')",
+            [],
+        )
+        .unwrap();
+        assert!(mark.still_valid(&conn).unwrap());
+        assert_eq!(mark.unconfirmed.len(), 1);
+        assert_eq!(mark.unconfirmed[0].leaf, 1);
     }
 }
