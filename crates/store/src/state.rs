@@ -262,8 +262,9 @@ pub trait StateRead {
     ) -> Result<Vec<AirOperationRecord>, StoreError>;
     /// Active air operations of parties other than `exclude_party` whose window overlaps
     /// `[start, end]` (RFC 3339, compared as text): the candidates of a plan conflict probe.
-    /// Uses the overlap index (migration 5), which evaluates the whole filter; without the hint
-    /// SQLite prefers scanning the primary key to satisfy `ORDER BY id`, a full scan per filing.
+    /// Narrowed by the R*Tree of plan windows (migration 6), O(log n + k) whatever the number of
+    /// plans filed ahead; the B-tree index it replaced (migration 5) could bound only one end of
+    /// the interval and visited every plan ending after `start`.
     fn air_operations_overlapping(
         &self,
         exclude_party: &str,
