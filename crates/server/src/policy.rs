@@ -125,7 +125,10 @@ pub const AGREEMENT_KINDS: &[(SubmissionKind, &[&str])] = &[
             "air_operation.cancel",
         ],
     ),
-    (SubmissionKind::StrikeNotice, &["strike.notice", "strike.amend"]),
+    (
+        SubmissionKind::StrikeNotice,
+        &["strike.notice", "strike.amend"],
+    ),
     (
         SubmissionKind::HumanitarianSite,
         &["humanitarian.site", "humanitarian.amend"],
