@@ -50,10 +50,10 @@
 //! bound that replaces the pair's `cos φ̄` by the midpoint of a range that provably contains it,
 //! widened by the error that can cause (see `may_conflict`). Only survivors pay for the cosine.
 //!
-//! Threads: the slices are dealt out to the threads (with fewer slices than threads, each slice
-//! is split by cell hash); each worker radix-sorts its own candidates, the main thread merges
-//! them, and the merged list is cut into contiguous runs, one per thread, so that the conflicts
-//! come out already in order. A [`Detector`] keeps all buffers between cycles. Memory is O(N·c)
+//! Threads: each thread takes the next slice not yet taken (with fewer slices than threads,
+//! each slice is split by cell hash), so a thread the machine slows down holds no one up; each
+//! radix-sorts its own candidates, the main thread merges them, and the merged list is cut into
+//! contiguous pieces, taken the same way, whose conflicts are concatenated in order. A [`Detector`] keeps all buffers between cycles. Memory is O(N·c)
 //! per worker for the entries of the slice in hand (`c`, the cells per box, is about 3 on the
 //! bench traffic) plus O(candidate pairs), which is at most a small multiple of the conflicts
 //! in dense traffic.
@@ -123,6 +123,8 @@ use crate::track::{
 };
 use crate::units::{EARTH_RADIUS_M, wrap_lon_deg};
 use std::f64::consts::TAU;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, PoisonError};
 
 /// Knobs of the grid: they change speed, never the answer. The defaults are tuned on the
 /// `jic bench cd` traffic.
@@ -166,6 +168,8 @@ const REL_MARGIN: f64 = 1e-9;
 const ABS_MARGIN_M: f64 = 1e-3;
 /// Below this many aircraft the detector stays on the caller's thread.
 const MIN_AIRCRAFT_FOR_THREADS: usize = 2000;
+/// Pieces of the exact tests per thread (more pieces balance better on a busy machine).
+const PIECES_PER_THREAD: usize = 4;
 /// Below this many candidate pairs the exact tests stay on the caller's thread.
 const MIN_CANDIDATES_FOR_THREADS: usize = 8192;
 
@@ -223,6 +227,8 @@ pub struct Detector {
     scratch: Vec<Scratch>,
     candidates: Vec<u64>,
     merge_buffer: Vec<u64>,
+    /// The conflicts of each piece of the exact tests, in candidate order.
+    pieces: Vec<Mutex<Vec<TrackConflict>>>,
 }
 
 /// One worker's buffers.
@@ -240,7 +246,6 @@ struct Scratch {
     candidates: Vec<u64>,
     candidate_len: usize,
     radix_buffer: Vec<u64>,
-    conflicts: Vec<TrackConflict>,
 }
 
 /// One cell occupied by one aircraft's box in one slice.
@@ -381,7 +386,8 @@ impl Detector {
         }
 
         // Candidate pairs, slice by slice. The jobs (a slice, or a share of a slice's cells when
-        // there are fewer slices than threads) are dealt out to the threads.
+        // there are fewer slices than threads) go to whichever thread is free next, so that a
+        // thread the machine slows down does not hold the others up.
         let part_bits = (threads.div_ceil(slices))
             .next_power_of_two()
             .trailing_zeros();
@@ -391,8 +397,13 @@ impl Detector {
         for s in workers.iter_mut() {
             s.candidate_len = 0;
         }
-        let per_worker = |t: usize, s: &mut Scratch| {
-            for job in (t..jobs).step_by(grid_threads) {
+        let next_job = AtomicUsize::new(0);
+        let per_worker = |s: &mut Scratch| {
+            loop {
+                let job = next_job.fetch_add(1, Ordering::Relaxed);
+                if job >= jobs {
+                    break;
+                }
                 let (k, part) = (job >> part_bits, (job & ((1 << part_bits) - 1)) as u64);
                 collect_slice(&ctx, (k, part, part_bits), s);
             }
@@ -404,16 +415,15 @@ impl Detector {
             s.candidates.dedup();
         };
         if grid_threads == 1 {
-            per_worker(0, &mut workers[0]);
+            per_worker(&mut workers[0]);
         } else {
             std::thread::scope(|scope| {
                 let (first, rest) = workers.split_at_mut(1);
                 let handles: Vec<_> = rest
                     .iter_mut()
-                    .enumerate()
-                    .map(|(t, s)| scope.spawn(move || per_worker(t + 1, s)))
+                    .map(|s| scope.spawn(move || per_worker(s)))
                     .collect();
-                per_worker(0, &mut first[0]);
+                per_worker(&mut first[0]);
                 for h in handles {
                     h.join()
                         .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
@@ -428,44 +438,53 @@ impl Detector {
             std::mem::swap(&mut self.candidates, &mut self.merge_buffer);
         }
 
-        // The exact tests, in contiguous chunks so that the results stay in order.
+        // The exact tests, in contiguous pieces so that the results stay in order; the pieces
+        // go to whichever thread is free next.
         let candidates = &self.candidates[..];
-        let exact_threads = if candidates.len() < MIN_CANDIDATES_FOR_THREADS {
-            1
+        let (exact_threads, pieces) = if candidates.len() < MIN_CANDIDATES_FOR_THREADS {
+            (1, 1)
         } else {
-            threads
+            (threads, threads * PIECES_PER_THREAD)
         };
-        let chunk = candidates.len().div_ceil(exact_threads).max(1);
-        let workers = &mut self.scratch[..exact_threads];
-        let exact = |part: &[u64], s: &mut Scratch| {
-            s.conflicts.clear();
-            test_candidates(&ctx, part, &mut s.conflicts);
+        if self.pieces.len() < pieces {
+            self.pieces.resize_with(pieces, Mutex::default);
+        }
+        let piece_len = candidates.len().div_ceil(pieces).max(1);
+        let next_piece = AtomicUsize::new(0);
+        let slots = &self.pieces[..pieces];
+        let exact = || {
+            loop {
+                let p = next_piece.fetch_add(1, Ordering::Relaxed);
+                if p >= pieces {
+                    break;
+                }
+                let start = (p * piece_len).min(candidates.len());
+                let part = &candidates[start..(start + piece_len).min(candidates.len())];
+                let mut conflicts = slots[p].lock().unwrap_or_else(PoisonError::into_inner);
+                conflicts.clear();
+                test_candidates(&ctx, part, &mut conflicts);
+            }
         };
         if exact_threads == 1 {
-            exact(candidates, &mut workers[0]);
+            exact();
         } else {
             std::thread::scope(|scope| {
-                let mut parts = candidates.chunks(chunk);
-                let (first, rest) = workers.split_at_mut(1);
-                let handles: Vec<_> = rest
-                    .iter_mut()
-                    .zip(parts.by_ref().skip(1))
-                    .map(|(s, part)| scope.spawn(move || exact(part, s)))
-                    .collect();
-                exact(
-                    candidates.chunks(chunk).next().unwrap_or(&[]),
-                    &mut first[0],
-                );
+                let handles: Vec<_> = (1..exact_threads).map(|_| scope.spawn(exact)).collect();
+                exact();
                 for h in handles {
                     h.join()
                         .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
                 }
             });
         }
-        let total: usize = workers.iter().map(|s| s.conflicts.len()).sum();
+        let slots = &mut self.pieces[..pieces];
+        let total: usize = slots
+            .iter_mut()
+            .map(|m| m.get_mut().unwrap_or_else(PoisonError::into_inner).len())
+            .sum();
         let mut out = Vec::with_capacity(total);
-        for s in workers.iter() {
-            out.extend_from_slice(&s.conflicts);
+        for m in slots {
+            out.extend_from_slice(m.get_mut().unwrap_or_else(PoisonError::into_inner));
         }
 
         // Aircraft outside the grid: test them against everyone, each pair once.
