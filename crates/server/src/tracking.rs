@@ -134,12 +134,20 @@ impl Tracker {
 
 /// Runs detection cycles whenever the picture changes, until the task is aborted.
 pub async fn run_detector(state: AppState) {
+    // The picture's ages are read from the store at most four times per staleness period of
+    // the server's clock, not on every batch.
+    let mut aged_at: Option<Timestamp> = None;
     loop {
         tokio::select! {
             () = state.tracker().wake.notified() => {}
             () = tokio::time::sleep(AGE_CHECK_INTERVAL) => {}
         }
-        drop_stale(&state).await;
+        let now = state.clock().now();
+        let quarter = state.config().deconfliction.track_stale_s / 4.0;
+        if aged_at.is_none_or(|t| now.duration_since(t).as_secs_f64() >= quarter) {
+            aged_at = Some(now);
+            drop_stale(&state).await;
+        }
         let snapshot: Vec<(String, String, TrackState)> = state
             .tracker()
             .picture
