@@ -443,6 +443,18 @@ fn aleppo(id: &str, at: &str) -> Value {
     })
 }
 
+/// Submits a report or amendment that must be accepted; its leaf, receipt time and the
+/// classification the server answered.
+async fn classified(t: &T, kind: &str, payload: Value) -> (u64, String, Value) {
+    let (status, r) = t.submit("jic_monitors", kind, payload).await;
+    assert_eq!(status, StatusCode::OK, "{r}");
+    (
+        r["leaf_index"].as_u64().unwrap(),
+        t.clock.now().to_string(),
+        r["result"]["classification"].clone(),
+    )
+}
+
 /// The submit path keeps its replay, context and clock between submissions; an auditor replays
 /// the log from scratch. After a violent day, calm days and the JIC phase, refused submissions
 /// and an amendment that moves an incident to another day, every classification the server
@@ -457,19 +469,8 @@ async fn the_incremental_path_answers_what_a_replay_of_the_log_computes() {
     t.clock.set("2016-09-13T12:00:00Z".parse().unwrap());
     for k in 0..4 {
         let id = format!("aleppo-13-{k}");
-        let (status, r) = t
-            .submit(
-                "jic_monitors",
-                "incident.report",
-                aleppo(&id, &format!("2016-09-13T0{k}:00:00Z")),
-            )
-            .await;
-        assert_eq!(status, StatusCode::OK, "{r}");
-        answered.push((
-            r["leaf_index"].as_u64().unwrap(),
-            t.clock.now().to_string(),
-            r["result"]["classification"].clone(),
-        ));
+        let at = format!("2016-09-13T0{k}:00:00Z");
+        answered.push(classified(&t, "incident.report", aleppo(&id, &at)).await);
         for s in ["under_review", "verified"] {
             let (status, r) = t
                 .submit("jic_monitors", "incident.review", review(&id, 1, s))
@@ -497,48 +498,20 @@ async fn the_incremental_path_answers_what_a_replay_of_the_log_computes() {
     // 15 Sept: one more, and an amendment moving one of the 13th to the 14th (the 13th
     // becomes calm with three).
     t.clock.set("2016-09-15T12:00:00Z".parse().unwrap());
-    let (status, r) = t
-        .submit(
-            "jic_monitors",
-            "incident.report",
-            aleppo("aleppo-15", "2016-09-15T06:00:00Z"),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{r}");
-    answered.push((
-        r["leaf_index"].as_u64().unwrap(),
-        t.clock.now().to_string(),
-        r["result"]["classification"].clone(),
-    ));
-    let (status, r) = t
-        .submit(
-            "jic_monitors",
-            "incident.amend",
-            aleppo("aleppo-13-3", "2016-09-14T09:00:00Z"),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{r}");
-    answered.push((
-        r["leaf_index"].as_u64().unwrap(),
-        t.clock.now().to_string(),
-        r["result"]["classification"].clone(),
-    ));
+    let moved = aleppo("aleppo-13-3", "2016-09-14T09:00:00Z");
+    let new = aleppo("aleppo-15", "2016-09-15T06:00:00Z");
+    answered.push(classified(&t, "incident.report", new).await);
+    answered.push(classified(&t, "incident.amend", moved).await);
     // 21 Sept: seven calm days have passed; a report now sees the JIC phase.
     t.clock.set("2016-09-21T06:00:00Z".parse().unwrap());
-    let (status, r) = t
-        .submit(
-            "jic_monitors",
-            "incident.report",
-            aleppo("aleppo-21", "2016-09-21T05:00:00Z"),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{r}");
-    assert_eq!(r["result"]["classification"]["phase"], "jic", "{r}");
-    answered.push((
-        r["leaf_index"].as_u64().unwrap(),
-        t.clock.now().to_string(),
-        r["result"]["classification"].clone(),
-    ));
+    let r = classified(
+        &t,
+        "incident.report",
+        aleppo("aleppo-21", "2016-09-21T05:00:00Z"),
+    )
+    .await;
+    assert_eq!(r.2["phase"], "jic", "{}", r.2);
+    answered.push(r);
 
     t.state.integrate().await.unwrap();
     let db = t.data.db_path();

@@ -117,6 +117,19 @@ struct StoredRow {
     payload: Option<String>,
 }
 
+impl StoredRow {
+    /// From `leaf_index, kind, party, received, payload_json`.
+    fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok(Self {
+            leaf: r.get(0)?,
+            kind: r.get(1)?,
+            party: r.get(2)?,
+            received: r.get(3)?,
+            payload: r.get(4)?,
+        })
+    }
+}
+
 /// The stored submissions of `kinds` with a leaf above `after`, in leaf order.
 fn rows_after(conn: &Connection, kinds: &[&str], after: i64) -> Result<Vec<StoredRow>, ApiError> {
     let marks = vec!["?"; kinds.len()].join(", ");
@@ -128,18 +141,10 @@ fn rows_after(conn: &Connection, kinds: &[&str], after: i64) -> Result<Vec<Store
         .map_err(sql)?;
     let mut params: Vec<&dyn rusqlite::ToSql> = kinds.iter().map(|k| k as _).collect();
     params.push(&after);
-    stmt.query_map(params.as_slice(), |r| {
-        Ok(StoredRow {
-            leaf: r.get(0)?,
-            kind: r.get(1)?,
-            party: r.get(2)?,
-            received: r.get(3)?,
-            payload: r.get(4)?,
-        })
-    })
-    .map_err(sql)?
-    .collect::<Result<Vec<_>, _>>()
-    .map_err(sql)
+    stmt.query_map(params.as_slice(), StoredRow::from_row)
+        .map_err(sql)?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(sql)
 }
 
 /// How far a fold has read: how many rows of its kinds, up to which leaf, and the rows it folded
@@ -197,15 +202,7 @@ impl FoldMark {
             .map_err(sql)?;
         for row in &self.unconfirmed {
             let stored = stmt
-                .query_row([row.leaf], |r| {
-                    Ok(StoredRow {
-                        leaf: r.get(0)?,
-                        kind: r.get(1)?,
-                        party: r.get(2)?,
-                        received: r.get(3)?,
-                        payload: r.get(4)?,
-                    })
-                })
+                .query_row([row.leaf], StoredRow::from_row)
                 .optional()
                 .map_err(sql)?;
             if stored.as_ref() != Some(row) {
