@@ -8,13 +8,7 @@ use std::process::Command;
 fn headless_demo_replays_the_scenario_and_verifies_its_log() {
     let data = tempfile::tempdir().expect("temp dir");
     let output = Command::new(env!("CARGO_BIN_EXE_jic"))
-        .args([
-            "demo",
-            "--headless",
-            "--speed",
-            "max",
-            "--data",
-        ])
+        .args(["demo", "--headless", "--speed", "max", "--data"])
         .arg(data.path())
         .env("NO_COLOR", "1")
         .output()
