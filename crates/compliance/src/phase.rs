@@ -363,6 +363,63 @@ impl PhaseClock {
         }
         run(agreement, incidents, as_of, &mut Judge::Memo(context, memo))
     }
+
+    /// [`PhaseClock::compute`], the same result in full, with classifications remembered in
+    /// `memo`: an incident whose report and timeline are those of a remembered classification,
+    /// under the same agreement and context, is not classified again (a classification is a
+    /// pure function of those four). Serves repeated reads between changes.
+    ///
+    /// # Errors
+    /// As [`PhaseClock::compute`].
+    pub fn compute_memoised(
+        agreement: &Agreement,
+        incidents: &[ClockIncident],
+        context: &Context,
+        as_of: Timestamp,
+        memo: &mut ClassificationMemo,
+    ) -> Result<ClockResult, Error> {
+        use sha2::{Digest, Sha256};
+        let hash = agreement.hash_hex();
+        let Ok(json) = serde_json::to_vec(context) else {
+            // No fingerprint, no memo: the plain computation.
+            memo.classifications.clear();
+            return run(agreement, incidents, as_of, &mut Judge::Full(context));
+        };
+        let fingerprint: [u8; 32] = Sha256::digest(json).into();
+        if memo.agreement != hash || memo.context != fingerprint {
+            memo.agreement = hash;
+            memo.context = fingerprint;
+            memo.classifications.clear();
+        }
+        run(
+            agreement,
+            incidents,
+            as_of,
+            &mut Judge::FullMemo(context, memo),
+        )
+    }
+}
+
+/// Classifications remembered between calls of [`PhaseClock::compute_memoised`], by incident
+/// id, with the report and timeline they were computed from. Valid for one agreement and one
+/// context (compared by a SHA-256 of its JSON form); it forgets everything when either changes.
+#[derive(Debug, Clone, Default)]
+pub struct ClassificationMemo {
+    agreement: String,
+    context: [u8; 32],
+    classifications: HashMap<String, (IncidentReport, PhaseTimeline, Classification)>,
+}
+
+impl ClassificationMemo {
+    /// Number of remembered classifications.
+    pub fn len(&self) -> usize {
+        self.classifications.len()
+    }
+
+    /// Whether nothing is remembered.
+    pub fn is_empty(&self) -> bool {
+        self.classifications.is_empty()
+    }
 }
 
 /// Outcomes remembered between calls of [`PhaseClock::compute_phases`], by incident id, with
@@ -391,12 +448,13 @@ impl OutcomeMemo {
 /// verdict needs, through the memo.
 enum Judge<'a> {
     Full(&'a Context),
+    FullMemo(&'a Context, &'a mut ClassificationMemo),
     Memo(&'a Context, &'a mut OutcomeMemo),
 }
 
 impl Judge<'_> {
     fn is_full(&self) -> bool {
-        matches!(self, Judge::Full(_))
+        !matches!(self, Judge::Memo(..))
     }
 
     /// The outcome of one incident under `timeline`, and its classification in full mode.
@@ -409,6 +467,20 @@ impl Judge<'_> {
         match self {
             Judge::Full(context) => {
                 let c = classify(agreement, report, timeline, context)?;
+                Ok((c.outcome, Some(c)))
+            }
+            Judge::FullMemo(context, memo) => {
+                if let Some((r, t, c)) = memo.classifications.get(&report.id)
+                    && r == report
+                    && t == timeline
+                {
+                    return Ok((c.outcome, Some(c.clone())));
+                }
+                let c = classify(agreement, report, timeline, context)?;
+                memo.classifications.insert(
+                    report.id.clone(),
+                    (report.clone(), timeline.clone(), c.clone()),
+                );
                 Ok((c.outcome, Some(c)))
             }
             Judge::Memo(context, memo) => {
@@ -594,10 +666,11 @@ fn run(
 
     // Incidents outside judged days are classified with the final timeline.
     let timeline = timeline_of(agreement, &started);
-    if let Judge::Full(context) = judge {
+    if judge.is_full() {
         for inc in &sorted {
-            if !classifications.contains_key(&inc.report.id) {
-                let c = classify(agreement, &inc.report, &timeline, context)?;
+            if !classifications.contains_key(&inc.report.id)
+                && let (_, Some(c)) = judge.judge(agreement, &inc.report, &timeline)?
+            {
                 classifications.insert(inc.report.id.clone(), c);
             }
         }

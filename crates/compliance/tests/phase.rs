@@ -391,11 +391,13 @@ proptest::proptest! {
 
     /// The memoised clock of the server's submit path gives the days, transitions, timeline and
     /// phase of the full computation after every step of a history, with one memo throughout
-    /// (reports, status changes both ways, strike notices changing the context).
+    /// (reports, status changes both ways, strike notices changing the context); the memoised
+    /// full computation gives the whole result.
     #[test]
     fn memoised_clock_equals_the_full_computation(steps in proptest::collection::vec(step(), 1..32)) {
         let agreement = syria_2016();
         let mut memo = jic_compliance::phase::OutcomeMemo::default();
+        let mut full_memo = jic_compliance::phase::ClassificationMemo::default();
         let mut incidents: Vec<ClockIncident> = Vec::new();
         let mut context = Context::default();
         for (i, s) in steps.iter().enumerate() {
@@ -438,6 +440,9 @@ proptest::proptest! {
             proptest::prop_assert_eq!(&fast.timeline, &full.timeline);
             proptest::prop_assert_eq!(&fast.phase_now, &full.phase_now);
             proptest::prop_assert!(fast.classifications.is_empty());
+            let memoised = PhaseClock::compute_memoised(&agreement, &incidents, &context, as_of, &mut full_memo);
+            let memoised = memoised.unwrap_or_else(|e| panic!("{e}"));
+            proptest::prop_assert_eq!(&memoised, &full);
         }
     }
 }

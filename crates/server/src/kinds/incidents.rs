@@ -50,7 +50,7 @@ use jic_compliance::export::ExportRow;
 use jic_compliance::links::{
     Acknowledgment, AirOperationRef, Context, MovementRef, SiteRef, StrikeNoticeRef,
 };
-use jic_compliance::phase::OutcomeMemo;
+use jic_compliance::phase::{ClassificationMemo, OutcomeMemo};
 use jic_compliance::replay::{self, LoggedSubmission, Replay};
 use jic_compliance::report::{AlertRef, CheckpointRef, NotificationRef, ReportInputs};
 use jic_compliance::{ClockResult, CounterClaim, IncidentReport, PhaseClock, Review, ReviewStatus};
@@ -490,18 +490,38 @@ impl ContextFold {
     }
 }
 
-/// The clock as of `as_of` over the stored incidents, with the agreement in force.
+/// The clock as of `as_of` over the stored incidents, with the agreement in force: the full
+/// result of `PhaseClock::compute`, with classifications remembered process-wide between calls
+/// (`PhaseClock::compute_memoised`: reused only under the same agreement, context, report and
+/// timeline), so repeated reads between changes do not classify every incident again.
 pub fn compute_clock(
     conn: &Connection,
     as_of: Timestamp,
 ) -> Result<(Agreement, Replay, ClockResult), ApiError> {
+    static MEMO: Mutex<Option<ClassificationMemo>> = Mutex::new(None);
     let (_, agreement) = agreement_in_force(conn)?;
     let replay = load_replay(conn)?;
     let incidents = replay.clock_incidents(as_of);
     let context = build_context(conn)?;
-    let clock = PhaseClock::compute(&agreement, &incidents, &context, as_of)
-        .map_err(|e| ApiError::Internal(format!("phase clock: {e}")))?;
+    let clock = with_memo(&MEMO, |memo| {
+        PhaseClock::compute_memoised(&agreement, &incidents, &context, as_of, memo)
+    })
+    .map_err(|e| ApiError::Internal(format!("phase clock: {e}")))?;
     Ok((agreement, replay, clock))
+}
+
+/// Runs `f` with the memo in `slot`, taken out for the call so that concurrent readers never
+/// wait for each other (one of them then starts from an empty memo: slower, same answer), and
+/// put back after.
+fn with_memo<M: Default, R>(slot: &Mutex<Option<M>>, f: impl FnOnce(&mut M) -> R) -> R {
+    let lock = || {
+        slot.lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    };
+    let mut memo = lock().take().unwrap_or_default();
+    let out = f(&mut memo);
+    *lock() = Some(memo);
+    out
 }
 
 /// The days, transitions, timeline and phase in force of [`compute_clock`] — identical — but
@@ -511,16 +531,14 @@ pub fn compute_clock(
 /// servers sharing a process cannot confuse it), so a call classifies only the verified
 /// incidents that changed since.
 pub fn compute_phase_clock(conn: &Connection, as_of: Timestamp) -> Result<ClockResult, ApiError> {
-    static MEMO: std::sync::OnceLock<Mutex<OutcomeMemo>> = std::sync::OnceLock::new();
-    let mut memo = MEMO
-        .get_or_init(Mutex::default)
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    static MEMO: Mutex<Option<OutcomeMemo>> = Mutex::new(None);
     let (_, agreement) = agreement_in_force(conn)?;
     let incidents = load_replay(conn)?.clock_incidents(as_of);
     let context = build_context(conn)?;
-    PhaseClock::compute_phases(&agreement, &incidents, &context, as_of, &mut memo)
-        .map_err(|e| ApiError::Internal(format!("phase clock: {e}")))
+    with_memo(&MEMO, |memo| {
+        PhaseClock::compute_phases(&agreement, &incidents, &context, as_of, memo)
+    })
+    .map_err(|e| ApiError::Internal(format!("phase clock: {e}")))
 }
 
 /// What the incident kinds keep between submissions, on the writer thread: the dossiers and the
