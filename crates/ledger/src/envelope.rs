@@ -275,12 +275,19 @@ impl SignedEnvelope {
     /// Verifies the signature under the key the envelope names, and returns that key.
     pub fn verify(&self) -> Result<NoteVerifier, LedgerError> {
         let key = self.envelope.verifier()?;
+        self.verify_under(&key)?;
+        Ok(key)
+    }
+
+    /// Verifies the signature under an already decoded key, which the caller vouches is the
+    /// one the envelope's `key` names (e.g. a cached roster key looked up by that string).
+    pub fn verify_under(&self, key: &NoteVerifier) -> Result<(), LedgerError> {
         if !key.verify_raw(&self.envelope.signing_bytes()?, &self.sig) {
             return Err(LedgerError::BadEnvelopeSignature {
                 key: self.envelope.key.clone(),
             });
         }
-        Ok(key)
+        Ok(())
     }
 
     /// Verifies that the envelope names `expected_vkey` (e.g. from the roster) and that the
@@ -366,6 +373,18 @@ impl Submission {
 
     /// As [`Submission::from_json`], from an already parsed value.
     pub fn from_value(value: &Value) -> Result<Self, LedgerError> {
+        Self::from_value_with_known_key(value, None)
+    }
+
+    /// As [`Submission::from_value`], but when `known` is `(vkey, verifier)` and `vkey` is the
+    /// envelope's `key` string, the signature is verified under `verifier` instead of a key
+    /// decoded from the string again: a server decodes each roster key (base64, key id, Ed25519
+    /// point decompression) once and caches it. `verifier` must be what
+    /// [`Envelope::verifier`] returns for `vkey`; any other key string is decoded as usual.
+    pub fn from_value_with_known_key(
+        value: &Value,
+        known: Option<(&str, &NoteVerifier)>,
+    ) -> Result<Self, LedgerError> {
         let bad = |m: &str| LedgerError::MalformedEnvelope(m.to_owned());
         let obj = value
             .as_object()
@@ -405,7 +424,14 @@ impl Submission {
                 ));
             }
         };
-        signed.verify()?;
+        match known {
+            Some((vkey, verifier)) if vkey == signed.envelope.key => {
+                signed.verify_under(verifier)?;
+            }
+            _ => {
+                signed.verify()?;
+            }
+        }
         if let (Some(r), Body::Committed(c)) = (&restricted, &signed.envelope.body) {
             r.verify(c)?;
         }
@@ -605,6 +631,29 @@ mod tests {
         let wire = sub.to_json().unwrap();
         let back = Submission::from_json(&wire, DEFAULT_MAX_SUBMISSION_BYTES).unwrap();
         assert_eq!(back, sub);
+    }
+
+    #[test]
+    fn a_known_key_is_used_only_for_its_own_key_string() {
+        let sub = public_submission();
+        let wire: Value = serde_json::from_slice(&sub.to_json().unwrap()).unwrap();
+        let vkey = signer().verifier().to_vkey();
+        let right = signer().verifier();
+        let other = NoteSigner::from_seed("us-cell", &[6; 32])
+            .unwrap()
+            .verifier();
+        // The cached key verifies the signature.
+        let back = Submission::from_value_with_known_key(&wire, Some((&vkey, &right))).unwrap();
+        assert_eq!(back, sub);
+        // It is the cached key that is used: a wrong one under the same string fails.
+        let err = Submission::from_value_with_known_key(&wire, Some((&vkey, &other))).unwrap_err();
+        assert!(
+            matches!(err, LedgerError::BadEnvelopeSignature { .. }),
+            "{err:?}"
+        );
+        // A cached key for another string is ignored: the envelope's own key is decoded.
+        let back = Submission::from_value_with_known_key(&wire, Some(("x+00000000+AA", &other)));
+        assert_eq!(back.unwrap(), sub);
     }
 
     #[test]

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use axum::extract::FromRequestParts;
 use axum::http::header;
 use axum::http::request::Parts;
+use jic_ledger::key::{KeyType, NoteVerifier};
 use jic_store::roster::{KeyRecord, Role, Roster, token_digest};
 
 use crate::AppState;
@@ -58,6 +59,11 @@ pub struct KeyInfo {
     pub role: Role,
     /// Whether the key was revoked.
     pub revoked: bool,
+    /// The key decoded once when the roster was loaded (base64, key id, Ed25519 point
+    /// decompression), so a request does not decode it again; `None` if the roster's string is
+    /// not an Ed25519 verifier key (a request naming it is then checked as if it were unknown
+    /// to the cache, and fails verification with the ledger's error).
+    pub verifier: Option<Arc<NoteVerifier>>,
 }
 
 /// The live roster, cached in memory: keys by verifier string, principals by token digest.
@@ -83,6 +89,10 @@ impl RosterCache {
                         member: k.member.clone(),
                         role: k.role,
                         revoked: k.revoked,
+                        verifier: NoteVerifier::from_vkey(&k.verifier)
+                            .ok()
+                            .filter(|v| v.key_type() == KeyType::Ed25519)
+                            .map(Arc::new),
                     },
                 )
             })

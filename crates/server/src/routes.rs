@@ -426,7 +426,19 @@ fn verify(
     kind_filter: impl Fn(&str) -> bool,
     prepared: Option<Box<dyn std::any::Any + Send + Sync>>,
 ) -> Result<(Accepted, Arc<dyn KindHandler>), ApiError> {
-    let submission = Submission::from_value(value).map_err(ledger_error)?;
+    // The roster key the envelope names, decoded once when the roster was loaded.
+    let known = value
+        .get("envelope")
+        .and_then(|e| e.get("key"))
+        .and_then(Value::as_str)
+        .and_then(|vkey| {
+            let roster = state.roster();
+            let verifier = roster.keys.get(vkey)?.verifier.clone()?;
+            Some((vkey, verifier))
+        });
+    let submission =
+        Submission::from_value_with_known_key(value, known.as_ref().map(|(k, v)| (*k, &**v)))
+            .map_err(ledger_error)?;
     let envelope = &submission.signed.envelope;
     let (member, role) = {
         let roster = state.roster();
