@@ -112,11 +112,12 @@ struct Prelude {
 /// judged under the phase actually in force. A window starting after `now` is judged under what
 /// is known at `now` (scheduled phases; a calm-day transition not yet reached is pending).
 ///
-/// Reads the clock only through `incidents::compute_clock`; should it fail, the agreement's
+/// Reads the clock only through `incidents::compute_phase_clock` (the phases without the
+/// classifications, which a strike check does not need); should it fail, the agreement's
 /// schedule answers and the reason says so.
 fn phase_in_force(conn: &Connection, now: Timestamp, at: Timestamp) -> PhaseInForce {
-    match super::incidents::compute_clock(conn, now) {
-        Ok((_, _, clock)) => phase_from_clock(&clock, at),
+    match super::incidents::compute_phase_clock(conn, now) {
+        Ok(clock) => phase_from_clock(&clock, at),
         Err(e) => {
             tracing::warn!(error = %e, "phase clock unavailable; strike judged by the schedule");
             let (_, agreement) = match agreement_in_force(conn) {
