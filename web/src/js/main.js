@@ -91,7 +91,7 @@ export function mayFile(kind) {
 function canAck(kind, props) {
   const id = state.identity;
   if (!token() || id?.refused) return false;
-  if (kind === 'alert' && isAcknowledged(props, id?.party)) return false;
+  if (kind === 'alert' && (props.status === 'closed' || isAcknowledged(props, id?.party))) return false;
   if (kind !== 'alert' && Array.isArray(props.acknowledgments) && id?.party && props.acknowledgments.some((x) => x.party === id.party)) return false;
   if (kind !== 'alert' && Array.isArray(props.recipients) && id?.party && !props.recipients.includes(id.party)) return false;
   return mayFile(kind === 'alert' ? 'alert.ack' : 'humanitarian.ack');
@@ -256,14 +256,20 @@ export function upsert(layerId, item) {
 // ---------------------------------------------------------------- alerts side list
 
 const announced = new Set();
+/** An alert needs nothing more from this reader: acknowledged by its party, or closed by jic
+ * because the conflict resolved. */
+function settled(props) {
+  return props.status === 'closed' || isAcknowledged(props, state.identity?.party);
+}
+
 function renderAlertList() {
   const list = document.getElementById('alert-list');
   const alerts = [...state.features.alerts.values()]
     .filter((f) => visibleAt('alerts', f.properties, state.moment))
     // Open alerts first, newest first within each group.
-    .sort((x, y) => Number(isAcknowledged(x.properties, state.identity?.party)) - Number(isAcknowledged(y.properties, state.identity?.party))
+    .sort((x, y) => Number(settled(x.properties)) - Number(settled(y.properties))
       || (knownAt(y.properties) || 0) - (knownAt(x.properties) || 0));
-  const open = alerts.filter((f) => !isAcknowledged(f.properties, state.identity?.party));
+  const open = alerts.filter((f) => !settled(f.properties));
   document.getElementById('alert-count').textContent = String(open.length);
   document.getElementById('alert-empty').hidden = alerts.length > 0;
   const existing = new Map([...list.children].map((li) => [li.dataset.id, li]));
@@ -284,9 +290,10 @@ function renderAlertList() {
       parts.dcpa_nm !== undefined ? `${Number(parts.dcpa_nm).toFixed(1)} nm` : '',
       `raised ${fmtTime(p.created ?? p.raised_at ?? p.time)}`,
       acked ? 'acknowledged' : '',
+      p.status === 'closed' ? `closed${p.reason ? `: ${p.reason}` : ''}` : '',
       Array.isArray(p.acks) && p.acks.length ? `acks: ${p.acks.map((x) => x.party).join(', ')}` : '',
     ].filter(Boolean).join(' · ');
-    li.className = acked ? 'acknowledged' : '';
+    li.className = settled(p) ? 'acknowledged' : '';
     li.dataset.severity = p.severity ?? '';
     li.innerHTML = `<div class="alert-title">${esc(title)}</div><div class="alert-meta">${esc(meta)}</div>
       <button type="button" class="secondary" data-show="${esc(feature.id)}">Show on map</button>
