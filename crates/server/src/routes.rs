@@ -6,6 +6,10 @@
 //!   a restricted kind carries `"payload_commitment"` in the envelope and `"payload"` and
 //!   `"salt"` beside it (DESIGN §3.3). Track batches add `"states_csv"` beside the envelope.
 //!   The answer is a [`Receipt`]: the leaf index, the receipt time and the kind's outcome.
+//! - `POST /api/v1/submissions/batch` takes a JSON array of such submissions (at most
+//!   [`BATCH_MAX_ITEMS`], each within the single-submission size limit) to spare the HTTP round
+//!   trips; each keeps its own signature, sequence check, log leaf and commit, and the answer
+//!   lists, in order, each one's receipt or problem ([`BatchResults`]).
 //! - Reads need `Authorization: Bearer <read token>` and answer only what the reader may see
 //!   ([`crate::policy`]).
 //! - Every error is `application/problem+json` ([`crate::problem`]).
@@ -53,6 +57,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/roster", get(roster))
         .route("/api/v1/kinds", get(kinds))
         .route("/api/v1/submissions", post(post_submission))
+        .route("/api/v1/submissions/batch", post(post_submission_batch))
         .route("/api/v1/submissions/{leaf}", get(get_submission))
         .route(
             "/api/v1/air-operations",
@@ -135,6 +140,27 @@ pub struct SubmissionWire {
     pub payload: Option<Value>,
     /// The base64 32-byte salt of a restricted payload's commitment.
     pub salt: Option<String>,
+}
+
+/// What one item of a submission batch came to: its receipt, or the problem that refused it
+/// (the same a single submission would have had).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct BatchItemResult {
+    /// The HTTP status the item would have had on its own (200 when it was committed).
+    pub status: u16,
+    /// The receipt, when the item was committed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub receipt: Option<Receipt>,
+    /// The problem, when the item was refused (nothing of it was stored).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub problem: Option<Problem>,
+}
+
+/// The answer to a submission batch: one result per item, in the order they were sent.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct BatchResults {
+    /// One result per item.
+    pub results: Vec<BatchItemResult>,
 }
 
 /// A track batch on the wire: a signed `tracks.batch` submission plus the CSV it commits to.
@@ -563,6 +589,107 @@ pub async fn post_submission(
     submit_bytes(&state, &headers, body, |k| k != "tracks.batch")
         .await
         .map(Json)
+}
+
+/// The most submissions one batch may carry.
+pub const BATCH_MAX_ITEMS: usize = 256;
+
+/// Kinds a batch may not carry: a track batch has its own endpoint, and a roster or agreement
+/// change alters how the items after it are checked, so it travels alone.
+fn batchable(kind: &str) -> bool {
+    kind != "tracks.batch" && !kind.starts_with("roster.") && !kind.starts_with("agreement.")
+}
+
+/// Submits several signed submissions in one request: a JSON array of what
+/// `POST /api/v1/submissions` takes, at most [`BATCH_MAX_ITEMS`] of them and
+/// `BATCH_MAX_ITEMS × max_submission_bytes` in all. Each item is verified, sequence-checked,
+/// logged and committed on its own, exactly as if it had been sent alone, and refused alone;
+/// the answer (200) lists each one's receipt or problem in order, and comes only after every
+/// committed item is durable. Roster, agreement and track-batch kinds are not batchable.
+#[utoipa::path(post, path = "/api/v1/submissions/batch", tag = "submissions",
+    request_body = Vec<SubmissionWire>,
+    responses((status = 200, body = BatchResults),
+              (status = 400, body = Problem), (status = 413, body = Problem),
+              (status = 415, body = Problem)))]
+pub async fn post_submission_batch(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Json<BatchResults>, ApiError> {
+    require_json(&headers)?;
+    let item_limit = state.config().max_submission_bytes;
+    let bytes = read_body(body, item_limit.saturating_mul(BATCH_MAX_ITEMS)).await?;
+    let worker = state.clone();
+    // Verifying a few hundred signatures is CPU work: keep it off the async runtime's workers.
+    let checked = tokio::task::spawn_blocking(move || {
+        let items: Vec<Value> = serde_json::from_slice(&bytes).map_err(|e| {
+            ApiError::BadRequest(format!(
+                "malformed JSON: a batch is a JSON array of submissions: {e}"
+            ))
+        })?;
+        if items.len() > BATCH_MAX_ITEMS {
+            return Err(ApiError::TooLarge(format!(
+                "a batch carries at most {BATCH_MAX_ITEMS} submissions, found {}",
+                items.len()
+            )));
+        }
+        Ok(items
+            .iter()
+            .map(|item| {
+                // The single-submission limit, on the item's compact form.
+                let size = serde_json::to_vec(item).map_or(usize::MAX, |b| b.len());
+                if size > item_limit {
+                    return Err(ApiError::TooLarge(format!(
+                        "the submission is {size} bytes, over the {item_limit}-byte limit"
+                    )));
+                }
+                verify(&worker, item, batchable, None)
+            })
+            .collect::<Vec<_>>())
+    })
+    .await
+    .map_err(|e| ApiError::Internal(format!("batch task failed: {e}")))??;
+    let mut verified = Vec::new();
+    let mut results: Vec<Option<Result<Receipt, ApiError>>> = Vec::with_capacity(checked.len());
+    for item in checked {
+        match item {
+            Ok(pair) => {
+                verified.push(pair);
+                results.push(None);
+            }
+            Err(e) => results.push(Some(Err(e))),
+        }
+    }
+    let mut committed = state.writer()?.submit_many(verified).await.into_iter();
+    let results = results
+        .into_iter()
+        .map(|r| {
+            let outcome = r.or_else(|| committed.next()).unwrap_or_else(|| {
+                Err(ApiError::Internal(
+                    "the writer lost a batch item".to_owned(),
+                ))
+            });
+            match outcome {
+                Ok(receipt) => BatchItemResult {
+                    status: 200,
+                    receipt: Some(receipt),
+                    problem: None,
+                },
+                Err(e) => {
+                    if let ApiError::Internal(cause) = &e {
+                        tracing::error!(%cause, "internal error in a batch item");
+                    }
+                    let problem = e.problem();
+                    BatchItemResult {
+                        status: problem.status,
+                        receipt: None,
+                        problem: Some(problem),
+                    }
+                }
+            }
+        })
+        .collect();
+    Ok(Json(BatchResults { results }))
 }
 
 /// Files, amends or cancels an air operation (kinds `air_operation.*`).
@@ -1035,7 +1162,8 @@ pub async fn post_countersignature(
 #[openapi(
     info(title = "jic API", description = "Joint Implementation Center: signed submissions, \
         need-to-know reads, live events. Errors are RFC 9457 problem+json."),
-    paths(health, openapi_json, roster, kinds, post_submission, get_submission, post_air_operation,
+    paths(health, openapi_json, roster, kinds, post_submission, post_submission_batch,
+          get_submission, post_air_operation,
           list_air_operations, get_air_operation, post_track_batch, list_tracks, list_alerts,
           post_alert_ack, current_agreement, agreement_versions, agreement_version,
           post_agreement_version, post_countersignature, crate::events::events,
@@ -1048,7 +1176,7 @@ pub async fn post_countersignature(
           crate::kinds::incidents::put_evidence, crate::log_routes::inclusion,
           crate::log_routes::consistency, crate::log_routes::key,
           crate::log_routes::cosignatures, crate::whoami::whoami),
-    components(schemas(Problem, Receipt, SubmissionWire, TrackBatchWire, SubmissionView,
+    components(schemas(Problem, Receipt, SubmissionWire, BatchItemResult, BatchResults, TrackBatchWire, SubmissionView,
         AirOperationView, AlertView, AckView, TrackView, AgreementView, MemberView, KindView,
         ProposalWire, crate::kinds::agreement::ProposeAgreement,
         crate::kinds::agreement::CountersignAgreement,

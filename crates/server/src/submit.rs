@@ -385,6 +385,41 @@ impl Writer {
             .map_err(|_| ApiError::Internal("the writer stopped".to_owned()))?
     }
 
+    /// Queues several submissions in the given order, then waits for each one's own answer:
+    /// each is sequence-checked, applied and committed exactly as [`Writer::submit`] would, so
+    /// one refusal leaves the others alone, and each answer comes only after the fsync that
+    /// covers its commit. Queued back to back, they tend to share commit groups.
+    pub async fn submit_many(
+        &self,
+        items: Vec<(Accepted, Arc<dyn KindHandler>)>,
+    ) -> Vec<Result<Receipt, ApiError>> {
+        let mut answers = Vec::with_capacity(items.len());
+        for (submission, handler) in items {
+            let (reply, answer) = oneshot::channel();
+            let queued = self
+                .queue
+                .send(Job::Submit {
+                    submission: Box::new(submission),
+                    handler,
+                    reply,
+                })
+                .await;
+            answers.push(queued.map(|()| answer));
+        }
+        let mut out = Vec::with_capacity(answers.len());
+        for answer in answers {
+            out.push(match answer {
+                Ok(answer) => answer
+                    .await
+                    .unwrap_or_else(|_| Err(ApiError::Internal("the writer stopped".to_owned()))),
+                Err(_) => Err(ApiError::Unavailable(
+                    "the server is shutting down".to_owned(),
+                )),
+            });
+        }
+        out
+    }
+
     /// Runs a decision of jic's own inside the writer and waits for its commit.
     pub async fn decide(&self, run: DecisionFn) -> Result<Value, ApiError> {
         let (reply, answer) = oneshot::channel();
