@@ -229,7 +229,7 @@ pub async fn get_strike_notice(
                 .into_iter()
                 .map(|r| {
                     json!({"party": r.party, "stance": r.stance, "reason": r.reason,
-                           "time": r.time})
+                           "time": r.time, "version": r.notice_version, "current": r.current})
                 })
                 .collect();
             let stops: Vec<Value> = conn

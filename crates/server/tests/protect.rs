@@ -1005,6 +1005,13 @@ async fn the_filer_alone_amends_and_withdraws_and_the_counterpart_is_told() {
             .any(|f| f["rule"] == "jic.location_consistency" && f["severity"] == "conflict"),
         "{result:#}"
     );
+    let reviews = s.get("/api/v1/strike-notices/dez-a", "us").await["reviews"].clone();
+    assert_eq!(reviews[0]["stance"], "object");
+    assert_eq!(reviews[0]["version"], 1);
+    assert_eq!(
+        reviews[0]["current"], false,
+        "an objection to version 1 is history once version 2 is filed: {reviews:#}"
+    );
     let list = s.get("/api/v1/strike-notices", "russia").await;
     assert_eq!(list[0]["area"]["coordinates"], json!([40.01, 35.23]));
     assert_eq!(list[0]["status"], "conflict");

@@ -56,6 +56,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "submission_from_the_log",
         sql: include_str!("../migrations/0007_submission_from_the_log.sql"),
     },
+    Migration {
+        version: 8,
+        name: "strike_review_version",
+        sql: include_str!("../migrations/0008_strike_review_version.sql"),
+    },
 ];
 
 /// The schema version this build writes.

@@ -149,6 +149,11 @@ pub struct StrikeReviewRecord {
     pub reason: Option<String>,
     /// Receipt time.
     pub time: String,
+    /// The notice version this answer was given to (1 when filed, +1 per amendment).
+    pub notice_version: i64,
+    /// Whether it answers the notice's current version; an amendment reopens the review, so
+    /// answers to earlier versions are history, not concurrence.
+    pub current: bool,
 }
 
 /// A stored stop request.
@@ -420,8 +425,11 @@ impl ProtectWrite for Connection {
         time: &str,
     ) -> Result<(), StoreError> {
         self.execute(
-            "INSERT INTO strike_review (notice_id, party, stance, reason, leaf_index, time)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            "INSERT INTO strike_review
+                 (notice_id, party, stance, reason, leaf_index, time, notice_version)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6,
+                 (SELECT COALESCE(json_extract(body_json, '$.version'), 1)
+                  FROM strike_notice WHERE id = ?1))",
             params![notice, party, stance, reason, leaf(leaf_index), time],
         )?;
         Ok(())
@@ -695,8 +703,10 @@ impl ProtectRead for Connection {
 
     fn strike_reviews(&self, id: &str) -> Result<Vec<StrikeReviewRecord>, StoreError> {
         let mut stmt = self.prepare(
-            "SELECT party, stance, reason, time FROM strike_review WHERE notice_id = ?1
-             ORDER BY leaf_index",
+            "SELECT r.party, r.stance, r.reason, r.time, r.notice_version,
+                 r.notice_version = COALESCE(json_extract(n.body_json, '$.version'), 1)
+             FROM strike_review r LEFT JOIN strike_notice n ON n.id = r.notice_id
+             WHERE r.notice_id = ?1 ORDER BY r.leaf_index",
         )?;
         let rows = stmt
             .query_map([id], |r| {
@@ -705,6 +715,8 @@ impl ProtectRead for Connection {
                     stance: r.get(1)?,
                     reason: r.get(2)?,
                     time: r.get(3)?,
+                    notice_version: r.get(4)?,
+                    current: r.get::<_, Option<bool>>(5)?.unwrap_or(false),
                 })
             })?
             .collect::<Result<_, _>>()?;
