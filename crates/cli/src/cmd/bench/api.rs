@@ -8,6 +8,10 @@
 //!   is what grouping buys. Also the process's CPU time per submission (server and load
 //!   generator share the cores) and the writer's own account ([`WriterStats`]): its rate if
 //!   HTTP and verification cost nothing, and its apply, commit and fsync times;
+//! - the same signed submissions sent in batches (`POST /api/v1/submissions/batch`,
+//!   `--submit-batch` per request from `--batch-concurrency` clients, on a fresh server): every
+//!   item still verified, sequence-checked, logged and committed on its own, only the HTTP
+//!   round trip shared; latency is per batch;
 //! - track positions per second through batch ingest (signed batches of CSV states, logged by
 //!   digest, latest state per aircraft upserted), against the baseline of one position per
 //!   signed submission (the baseline rate above).
@@ -42,6 +46,12 @@ pub(crate) struct Args {
     /// Concurrent clients (one party key each, so sequence numbers stay ordered per key).
     #[arg(long, default_value_t = 256)]
     concurrency: usize,
+    /// Signed submissions per request in the batched run (`/api/v1/submissions/batch`).
+    #[arg(long, default_value_t = 64)]
+    submit_batch: usize,
+    /// Concurrent clients in the batched run (one party key each).
+    #[arg(long, default_value_t = 32)]
+    batch_concurrency: usize,
     /// Track positions to ingest.
     #[arg(long, default_value_t = 1_000_000)]
     positions: usize,
@@ -144,6 +154,9 @@ async fn start(parties: usize, max_commit_batch: usize) -> anyhow::Result<Server
 /// Signed air-operation filings, one list per party, each with its own time window so the plan
 /// probe has candidates to look up but no conflicts to raise.
 fn presign(keys: &[(String, NoteSigner)], count: usize) -> anyhow::Result<Vec<Vec<Vec<u8>>>> {
+    if keys.is_empty() {
+        return Ok(Vec::new());
+    }
     let per = count.div_ceil(keys.len().max(1));
     let base: jiff::Timestamp = "2030-01-01T00:00:00Z".parse()?;
     let mut out = Vec::with_capacity(keys.len());
@@ -181,7 +194,31 @@ fn presign(keys: &[(String, NoteSigner)], count: usize) -> anyhow::Result<Vec<Ve
     Ok(out)
 }
 
+/// Joins each client's pre-signed bodies into batch bodies (JSON arrays) of up to `per`.
+fn into_batches(lists: Vec<Vec<Vec<u8>>>, per: usize) -> Vec<Vec<Vec<u8>>> {
+    lists
+        .into_iter()
+        .map(|list| {
+            list.chunks(per.max(1))
+                .map(|chunk| {
+                    let mut body = Vec::with_capacity(chunk.iter().map(|b| b.len() + 1).sum());
+                    body.push(b'[');
+                    for (i, item) in chunk.iter().enumerate() {
+                        if i > 0 {
+                            body.push(b',');
+                        }
+                        body.extend_from_slice(item);
+                    }
+                    body.push(b']');
+                    body
+                })
+                .collect()
+        })
+        .collect()
+}
+
 struct Measured {
+    /// Items accepted (a batch counts each committed item).
     done: usize,
     failed: usize,
     elapsed: Duration,
@@ -202,13 +239,28 @@ async fn send_all(
         tasks.push(tokio::spawn(async move {
             let mut lat = Vec::with_capacity(list.len());
             let mut failed = 0;
+            let mut done = 0;
             for body in list {
                 if Instant::now() > deadline {
                     break;
                 }
                 let t = Instant::now();
                 match client.post(path, body).await {
-                    Ok(_) => lat.push(t.elapsed()),
+                    // A batch answers per item; anything else is one item.
+                    Ok(answer) => {
+                        lat.push(t.elapsed());
+                        match answer.get("results").and_then(serde_json::Value::as_array) {
+                            Some(results) => {
+                                let ok = results.iter().filter(|r| r["status"] == 200).count();
+                                if ok < results.len() && failed == 0 {
+                                    eprintln!("first refused batch item on {path}: {answer}");
+                                }
+                                done += ok;
+                                failed += results.len() - ok;
+                            }
+                            None => done += 1,
+                        }
+                    }
                     Err(e) => {
                         if failed == 0 {
                             eprintln!("first refusal on {path}: {e}");
@@ -217,21 +269,23 @@ async fn send_all(
                     }
                 }
             }
-            (lat, failed)
+            (lat, failed, done)
         }));
     }
     let mut latencies = Vec::new();
     let mut failed = 0;
+    let mut done = 0;
     for t in tasks {
-        if let Ok((lat, f)) = t.await {
+        if let Ok((lat, f, d)) = t.await {
             latencies.extend(lat);
             failed += f;
+            done += d;
         }
     }
     let elapsed = started.elapsed();
     latencies.sort();
     Measured {
-        done: latencies.len(),
+        done,
         failed,
         elapsed,
         latencies,
@@ -350,6 +404,16 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         let _ = server.stop.send(());
         let _ = server.task.await;
 
+        let server = start(args.batch_concurrency.max(1), ServerConfig::default().max_commit_batch).await?;
+        let lists = into_batches(presign(&server.keys, args.count)?, args.submit_batch);
+        let batched_writer_before = WriterStats::now();
+        let batched_cpu_before = process_cpu_seconds();
+        let batched = send_all(&server.url, "/api/v1/submissions/batch", lists, bound).await;
+        let batched_cpu = process_cpu_seconds().zip(batched_cpu_before).map(|(a, b)| a - b);
+        let batched_writer = WriterStats::now().since(&batched_writer_before);
+        let _ = server.stop.send(());
+        let _ = server.task.await;
+
         let server = start(parties, 1).await?;
         let lists = presign(&server.keys, args.baseline_count)?;
         let base_writer_before = WriterStats::now();
@@ -359,6 +423,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         let _ = server.task.await;
 
         let prod_rate = rate(prod.done, prod.elapsed);
+        let batched_rate = rate(batched.done, batched.elapsed);
         let base_rate = rate(base.done, base.elapsed);
         let pos_rate = rate(positions_done, ingest.elapsed);
         println!(
@@ -385,10 +450,27 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
             percentile(&base.latencies, 0.99).as_secs_f64() * 1e3,
         );
         println!("ratio: {:.1}x  (target ≥ 20,000 /s)", prod_rate / base_rate.max(1e-9));
-        if let Some(cpu) = prod_cpu {
-            let per = cpu / prod.done.max(1) as f64;
+        println!(
+            "signed submissions, batched ({} per request, {} clients): {:>10.0} /s  ({} ok, {} failed in {:.2} s)  p50 {:.2} ms  p99 {:.2} ms per batch",
+            args.submit_batch,
+            args.batch_concurrency,
+            batched_rate,
+            batched.done,
+            batched.failed,
+            batched.elapsed.as_secs_f64(),
+            percentile(&batched.latencies, 0.50).as_secs_f64() * 1e3,
+            percentile(&batched.latencies, 0.99).as_secs_f64() * 1e3,
+        );
+        println!(
+            "ratio batched vs baseline: {:.1}x, vs single requests: {:.1}x  (target ≥ 20,000 /s)",
+            batched_rate / base_rate.max(1e-9),
+            batched_rate / prod_rate.max(1e-9)
+        );
+        for (label, cpu, done) in [("single requests", prod_cpu, prod.done), ("batched", batched_cpu, batched.done)] {
+            let Some(cpu) = cpu else { continue };
+            let per = cpu / done.max(1) as f64;
             println!(
-                "  CPU per submission (server + load generator, all threads): {:.0} µs, so at most \
+                "  CPU per submission, {label} (server + load generator, all threads): {:.0} µs, so at most \
                  {:.0} /s on {} idle cores; the machine's load average at the end: {}",
                 per * 1e6,
                 std::thread::available_parallelism().map_or(1, std::num::NonZero::get) as f64
@@ -401,6 +483,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
             );
         }
         print_writer("server side only, group commit", &writer);
+        print_writer("server side only, batched", &batched_writer);
         print_writer("server side only, baseline", &base_writer);
         println!(
             "track positions (batches of {}):           {:>10.0} /s  ({} positions, {} failed batches, p50 {:.1} ms per batch)",
