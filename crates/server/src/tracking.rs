@@ -137,6 +137,8 @@ pub async fn run_detector(state: AppState) {
     // The picture's ages are read from the store at most four times per staleness period of
     // the server's clock, not on every batch.
     let mut aged_at: Option<Timestamp> = None;
+    // One detector for the task's life keeps its buffers between cycles.
+    let mut detector = Some(jic_deconflict::grid::Detector::default());
     loop {
         tokio::select! {
             () = state.tracker().wake.notified() => {}
@@ -163,15 +165,22 @@ pub async fn run_detector(state: AppState) {
             lookahead_s: d.lookahead_s,
         };
         let states: Vec<TrackState> = snapshot.iter().map(|(_, _, st)| *st).collect();
+        let mut reused = detector.take().unwrap_or_default();
         let conflicts = match tokio::task::spawn_blocking(move || {
-            jic_deconflict::grid::detect(&states, &minima.into())
+            let found = reused.detect(&states, &minima.into());
+            (reused, found)
         })
         .await
         {
-            Ok(Ok(c)) => c,
-            Ok(Err(e)) => {
-                tracing::warn!(error = %e, "track conflict detection refused the picture");
-                continue;
+            Ok((reused, found)) => {
+                detector = Some(reused);
+                match found {
+                    Ok(c) => c,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "track conflict detection refused the picture");
+                        continue;
+                    }
+                }
             }
             Err(e) => {
                 tracing::error!(error = %e, "track conflict detection failed");
