@@ -19,6 +19,14 @@
 //!   `strike.notice` plaintext (and the filer); `null` for everyone else. `verdict` is the
 //!   assessment's, `status` the notice's now (after review, lapse or withdrawal). Findings say
 //!   what a sealed site is only as a distance band: never its coordinates.
+//!   Each summary carries the notice's `version` (1 when filed, +1 per amendment).
+//! - `?as_of=<RFC 3339>` on both lists: what was known at that instant. The stored submissions
+//!   and ticks received up to it are folded through a fresh protect journal
+//!   ([`crate::kinds::protect::replay_as_of`], the same fold the server rebuilds its state
+//!   with), giving each notification's and notice's version, receipts, reviews and status then;
+//!   the result passes through the same shaping functions as the live rows, so the
+//!   need-to-know rules cannot differ. A malformed instant is a 400 problem; one not before the
+//!   server's clock answers like now.
 //! - `GET /api/v1/implementation`: `{"suspended", "standing": [{"party", "since", "reason"}]}`,
 //!   public to every reader.
 
@@ -35,7 +43,7 @@ use serde_json::{Value, json};
 
 use crate::AppState;
 use crate::auth::{Principal, Reader};
-use crate::problem::ApiError;
+use crate::problem::{ApiError, ApiQuery};
 
 fn sql(e: rusqlite::Error) -> ApiError {
     ApiError::from(jic_store::StoreError::from(e))
@@ -112,6 +120,82 @@ fn geometry_for(
     }
 }
 
+/// One notification as recorded at some instant (now, or `as_of`), before the reader's
+/// need-to-know shapes it.
+#[derive(Debug)]
+struct NotificationAt {
+    id: String,
+    org: String,
+    kind: String,
+    disclosure: String,
+    /// `active` or `withdrawn` (expiry is judged at the answer's instant).
+    status: String,
+    version: i64,
+    /// The body of the current version, as filed.
+    body: Value,
+    ack_deadline: Option<String>,
+    updated: String,
+    received: String,
+    recipients: Vec<String>,
+    acks: Vec<Value>,
+}
+
+/// What `reader` may see of one notification at instant `at` (`None`: nothing). The live and
+/// the historical (`as_of`) answers both pass through here, so one set of need-to-know rules
+/// shapes them.
+fn shape_notification(reader: &Principal, n: NotificationAt, at: jiff::Timestamp) -> Option<Value> {
+    let NotificationAt {
+        id,
+        org,
+        kind,
+        disclosure,
+        status,
+        version,
+        body,
+        ack_deadline: deadline,
+        updated,
+        received,
+        recipients,
+        acks,
+    } = n;
+    let visible = reader.is_member(&org)
+        || matches!(reader.role, Role::DutyOfficer | Role::Monitor)
+        || reader
+            .member
+            .as_deref()
+            .is_some_and(|m| recipients.iter().any(|r| r == m));
+    if !visible {
+        return None;
+    }
+    // Expiry is a matter of time, not of a submission: judge it at the answer's instant.
+    let until = body["valid_until"]
+        .as_str()
+        .or_else(|| body["window"]["end"].as_str())
+        .and_then(|u| u.parse::<jiff::Timestamp>().ok());
+    let status = if status == "active" && until.is_some_and(|u| u <= at) {
+        "expired".to_owned()
+    } else {
+        status
+    };
+    let mut v = json!({
+        "id": id, "org": org, "kind": kind, "disclosure": disclosure, "status": status,
+        "version": version, "recipients": recipients, "ack_deadline": deadline,
+        "acknowledgments": acks, "updated": updated,
+        "geometry": geometry_for(reader, &org, &kind, &recipients, &body),
+    });
+    if let Some(o) = v.as_object_mut() {
+        o.insert("received".into(), Value::String(received));
+    }
+    if kind == "movement"
+        && let Some(o) = v.as_object_mut()
+    {
+        o.insert("window".into(), body["window"].clone());
+        o.insert("vehicles".into(), body["vehicles"].clone());
+        o.insert("markings".into(), body["markings"].clone());
+    }
+    Some(v)
+}
+
 fn notifications_for(
     conn: &Connection,
     reader: &Principal,
@@ -128,70 +212,250 @@ fn notifications_for(
             status,
             version,
             body_json: body,
-            ack_deadline: deadline,
+            ack_deadline,
             updated,
         } = n;
         let recipients = conn.notification_recipients(&id)?;
-        let visible = reader.is_member(&org)
-            || matches!(reader.role, Role::DutyOfficer | Role::Monitor)
-            || reader
-                .member
-                .as_deref()
-                .is_some_and(|m| recipients.iter().any(|r| r == m));
-        if !visible {
-            continue;
-        }
         let acks: Vec<Value> = conn
             .acknowledgments(&id)?
             .into_iter()
             .map(|a| json!({"party": a.party, "version": a.version, "time": a.time}))
             .collect();
         let body: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
-        // Expiry is a matter of time, not of a submission: judge it at the server's clock.
-        let until = body["valid_until"]
-            .as_str()
-            .or_else(|| body["window"]["end"].as_str())
-            .and_then(|u| u.parse::<jiff::Timestamp>().ok());
-        let status = if status == "active" && until.is_some_and(|u| u <= now) {
-            "expired".to_owned()
-        } else {
-            status
-        };
         let received = first_receipt(conn, &id, &org)?.unwrap_or_else(|| updated.clone());
-        let mut v = json!({
-            "id": id, "org": org, "kind": kind, "disclosure": disclosure, "status": status,
-            "version": version, "recipients": recipients, "ack_deadline": deadline,
-            "acknowledgments": acks, "updated": updated,
-            "geometry": geometry_for(reader, &org, &kind, &recipients, &body),
-        });
-        if let Some(o) = v.as_object_mut() {
-            o.insert("received".into(), Value::String(received));
-        }
-        if kind == "movement"
-            && let Some(o) = v.as_object_mut()
-        {
-            o.insert("window".into(), body["window"].clone());
-            o.insert("vehicles".into(), body["vehicles"].clone());
-            o.insert("markings".into(), body["markings"].clone());
-        }
-        out.push(v);
+        let n = NotificationAt {
+            id,
+            org,
+            kind,
+            disclosure,
+            status,
+            version,
+            body,
+            ack_deadline,
+            updated,
+            received,
+            recipients,
+            acks,
+        };
+        out.extend(shape_notification(reader, n, now));
     }
     Ok(out)
 }
 
+/// The `as_of` query parameter of the list routes that can answer "what was known then".
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AsOfQuery {
+    /// An RFC 3339 instant: answer with what was recorded (received) up to it, shaped by the
+    /// same need-to-know rules as the live answer. Absent, or not before the server's clock:
+    /// the answer now.
+    pub as_of: Option<String>,
+}
+
+impl AsOfQuery {
+    /// The past instant asked for, `None` for "now" (absent, or not before `now`).
+    ///
+    /// # Errors
+    /// [`ApiError::BadRequest`] when `as_of` is not an RFC 3339 instant.
+    pub fn past(&self, now: jiff::Timestamp) -> Result<Option<jiff::Timestamp>, ApiError> {
+        let Some(text) = self.as_of.as_deref() else {
+            return Ok(None);
+        };
+        let at: jiff::Timestamp = text.parse().map_err(|e| {
+            ApiError::BadRequest(format!(
+                "as_of: {text:?} is not an RFC 3339 instant (e.g. 2016-09-19T12:00:00Z): {e}"
+            ))
+        })?;
+        Ok((at < now).then_some(at))
+    }
+}
+
+/// What the journal and the log said at `as_of`, gathered by one replay.
+#[derive(Debug, Default)]
+struct Known {
+    notifications: Vec<NotificationAt>,
+    notices: Vec<NoticeAt>,
+}
+
+/// A strike notice as recorded at some instant, before the reader's need-to-know shapes it.
+#[derive(Debug, Default)]
+struct NoticeAt {
+    id: String,
+    party: String,
+    status: String,
+    /// The full assessment of the current version.
+    verdict: Value,
+    /// The current version's payload as filed.
+    notice: Value,
+    received: Option<String>,
+    version: u32,
+}
+
+/// Replays the log up to `as_of` through the protect journal (see
+/// [`crate::kinds::protect::replay_as_of`]) and collects the notifications and strike notices
+/// as their rows read at that instant.
+fn known_at(conn: &Connection, as_of: jiff::Timestamp) -> Result<Known, ApiError> {
+    use jic_protect::journal::Decision;
+    use std::collections::BTreeMap;
+    #[derive(Default)]
+    struct Seen {
+        body: Value,
+        deadline: Option<String>,
+        received: Option<String>,
+        updated: String,
+    }
+    let mut seen: BTreeMap<String, Seen> = BTreeMap::new();
+    let mut notices: Vec<NoticeAt> = Vec::new();
+    let replay = crate::kinds::protect::replay_as_of(conn, as_of, &mut |f| {
+        let at = f.at.to_string();
+        for d in f.decisions {
+            match d {
+                Decision::Notified {
+                    notification,
+                    deadline,
+                    ..
+                } => {
+                    let e = seen.entry(notification.clone()).or_default();
+                    // What the write path stores as the body: an amendment's new site or
+                    // movement, or the filing itself.
+                    e.body = if f.kind == jic_protect::wire::kind::AMEND {
+                        f.payload["site"]
+                            .as_object()
+                            .or_else(|| f.payload["movement"].as_object())
+                            .map(|o| Value::Object(o.clone()))
+                            .unwrap_or(Value::Null)
+                    } else {
+                        f.payload.clone()
+                    };
+                    e.deadline = Some(deadline.to_string());
+                    e.received.get_or_insert_with(|| at.clone());
+                    e.updated.clone_from(&at);
+                }
+                // A receipt does not change the notification's row (`updated`), a withdrawal
+                // does.
+                Decision::Withdrawn { notification } => {
+                    seen.entry(notification.clone())
+                        .or_default()
+                        .updated
+                        .clone_from(&at);
+                }
+                Decision::Assessed {
+                    assessment,
+                    version,
+                    ..
+                } => {
+                    let full = jic_protect::wire::decision_json(d);
+                    let status = assessment.verdict.as_str().to_owned();
+                    match notices.iter_mut().find(|n| n.id == assessment.notice) {
+                        Some(n) if *version > 1 => {
+                            n.version = *version;
+                            n.verdict = full;
+                            n.notice = f.payload.clone();
+                            n.status = status;
+                        }
+                        Some(_) => {}
+                        None => notices.push(NoticeAt {
+                            id: assessment.notice.clone(),
+                            party: f.party.to_owned(),
+                            status,
+                            verdict: full,
+                            notice: f.payload.clone(),
+                            received: Some(at.clone()),
+                            version: 1,
+                        }),
+                    }
+                }
+                Decision::Reviewed {
+                    notice, verdict, ..
+                }
+                | Decision::ReviewLapsed { notice, verdict } => {
+                    if let Some(n) = notices.iter_mut().find(|n| n.id == *notice) {
+                        verdict.as_str().clone_into(&mut n.status);
+                    }
+                }
+                Decision::NoticeWithdrawn { notice, .. } => {
+                    if let Some(n) = notices.iter_mut().find(|n| n.id == *notice) {
+                        "withdrawn".clone_into(&mut n.status);
+                    }
+                }
+                _ => {}
+            }
+        }
+    })?;
+    let mut notifications = Vec::new();
+    for n in replay.journal.notifications() {
+        let Some(s) = seen.remove(&n.id) else {
+            continue;
+        };
+        let (kind, disclosure) = match &n.subject {
+            jic_protect::Subject::Site(site) => (
+                "site",
+                match site.disclosure {
+                    jic_protect::DisclosureMode::Shared => "shared",
+                    jic_protect::DisclosureMode::Sealed => "sealed",
+                },
+            ),
+            jic_protect::Subject::Movement(_) => ("movement", "shared"),
+        };
+        let mut recipients = n.subject.recipients().to_vec();
+        recipients.sort();
+        notifications.push(NotificationAt {
+            id: n.id.clone(),
+            org: n.subject.notifier().to_owned(),
+            kind: kind.to_owned(),
+            disclosure: disclosure.to_owned(),
+            status: if n.withdrawn_at.is_some() {
+                "withdrawn"
+            } else {
+                "active"
+            }
+            .to_owned(),
+            version: i64::from(n.version),
+            body: s.body,
+            ack_deadline: s.deadline,
+            received: s.received.unwrap_or_else(|| s.updated.clone()),
+            updated: s.updated,
+            recipients,
+            acks: n
+                .acks
+                .iter()
+                .map(|a| json!({"party": a.party, "version": a.version, "time": a.at.to_string()}))
+                .collect(),
+        });
+    }
+    Ok(Known {
+        notifications,
+        notices,
+    })
+}
+
 /// Humanitarian notifications the reader may see, with who acknowledged them and when (see the
 /// module documentation for what each reader sees of the geometry).
+///
+/// With `as_of`, the notifications as the log recorded them up to that instant (earlier
+/// versions, receipts not yet given), replayed through the protect journal.
 #[utoipa::path(get, path = "/api/v1/notifications", tag = "humanitarian",
+    params(AsOfQuery),
     responses((status = 200, description = "notifications visible to the reader"),
+              (status = 400, body = crate::problem::Problem),
               (status = 401, body = crate::problem::Problem)),
     security(("bearer" = [])))]
 pub async fn list_notifications(
     State(state): State<AppState>,
     Reader(reader): Reader,
+    ApiQuery(query): ApiQuery<AsOfQuery>,
 ) -> Result<Json<Vec<Value>>, ApiError> {
     let now = state.clock().now();
+    let past = query.past(now)?;
     let list = state
-        .read(move |conn| notifications_for(conn, &reader, now))
+        .read(move |conn| match past {
+            None => notifications_for(conn, &reader, now),
+            Some(at) => Ok(known_at(conn, at)?
+                .notifications
+                .into_iter()
+                .filter_map(|n| shape_notification(&reader, n, at))
+                .collect()),
+        })
         .await?;
     Ok(Json(list))
 }
@@ -296,10 +560,73 @@ pub struct StrikeNoticeSummary {
     pub verdict: Option<String>,
     /// The notice's status now: the verdict after review or lapse, or `withdrawn`.
     pub status: String,
+    /// The notice's version (1 when filed, +1 per amendment).
+    pub version: u32,
     /// Every finding, in check order.
     pub findings: Vec<NoticeFinding>,
     /// Receipt time of the notice (RFC 3339).
     pub received: Option<String>,
+}
+
+/// Whether `reader` may see the strike-notice list at all: parties, the joint cell, monitors
+/// (the same readers as one notice).
+fn reads_strike_notices(reader: &Principal) -> bool {
+    matches!(reader.role, Role::Party | Role::DutyOfficer | Role::Monitor)
+}
+
+/// What `reader` may see of one strike notice (the live and the `as_of` answers both pass
+/// through here). The caller has checked [`reads_strike_notices`].
+fn shape_notice(
+    reader: &Principal,
+    policy: &crate::policy::DisclosurePolicy,
+    n: NoticeAt,
+) -> StrikeNoticeSummary {
+    let NoticeAt {
+        id,
+        party,
+        status,
+        verdict,
+        notice,
+        received,
+        version,
+    } = n;
+    let text = |v: &Value| v.as_str().map(str::to_owned);
+    let findings = verdict["findings"]
+        .as_array()
+        .map(|fs| {
+            fs.iter()
+                .map(|f| NoticeFinding {
+                    rule_id: text(&f["rule"]).unwrap_or_default(),
+                    clause: text(&f["clause"]).unwrap_or_default(),
+                    detail: text(&f["message"]).unwrap_or_default(),
+                    severity: text(&f["severity"]).unwrap_or_default(),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let entitled = policy.may_read(reader, jic_protect::wire::kind::STRIKE_NOTICE, &party);
+    StrikeNoticeSummary {
+        group: text(&notice["group"]),
+        area: entitled
+            .then(|| notice["area"].clone())
+            .filter(|a| !a.is_null()),
+        window: match (
+            text(&notice["window"]["start"]),
+            text(&notice["window"]["end"]),
+        ) {
+            (Some(start), Some(end)) => Some(NoticeWindow { start, end }),
+            _ => None,
+        },
+        effects_radius_m: notice["effects_radius_m"].as_f64(),
+        air_operation: text(&notice["air_operation"]),
+        verdict: text(&verdict["verdict"]),
+        status,
+        version,
+        findings,
+        received,
+        id,
+        party,
+    }
 }
 
 fn strike_notices_for(
@@ -307,8 +634,7 @@ fn strike_notices_for(
     reader: &Principal,
     policy: &crate::policy::DisclosurePolicy,
 ) -> Result<Vec<StrikeNoticeSummary>, ApiError> {
-    // The same readers as one notice: parties, the joint cell, monitors.
-    if !matches!(reader.role, Role::Party | Role::DutyOfficer | Role::Monitor) {
+    if !reads_strike_notices(reader) {
         return Ok(Vec::new());
     }
     let rows = conn.strike_notices()?;
@@ -323,65 +649,58 @@ fn strike_notices_for(
         ..
     } in rows
     {
-        let body: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
-        let notice = &body["notice"];
+        let mut body: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
         let verdict: Value = verdict
             .and_then(|v| serde_json::from_str(&v).ok())
             .unwrap_or(Value::Null);
-        let text = |v: &Value| v.as_str().map(str::to_owned);
-        let findings = verdict["findings"]
-            .as_array()
-            .map(|fs| {
-                fs.iter()
-                    .map(|f| NoticeFinding {
-                        rule_id: text(&f["rule"]).unwrap_or_default(),
-                        clause: text(&f["clause"]).unwrap_or_default(),
-                        detail: text(&f["message"]).unwrap_or_default(),
-                        severity: text(&f["severity"]).unwrap_or_default(),
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        let entitled = policy.may_read(reader, jic_protect::wire::kind::STRIKE_NOTICE, &party);
-        out.push(StrikeNoticeSummary {
-            group: text(&notice["group"]),
-            area: entitled
-                .then(|| notice["area"].clone())
-                .filter(|a| !a.is_null()),
-            window: match (
-                text(&notice["window"]["start"]),
-                text(&notice["window"]["end"]),
-            ) {
-                (Some(start), Some(end)) => Some(NoticeWindow { start, end }),
-                _ => None,
-            },
-            effects_radius_m: notice["effects_radius_m"].as_f64(),
-            air_operation: text(&notice["air_operation"]),
-            verdict: text(&verdict["verdict"]),
-            status,
-            findings,
-            received,
+        // An amendment records its version on the stored body; a notice never amended is 1.
+        let version = body["version"]
+            .as_u64()
+            .and_then(|v| u32::try_from(v).ok())
+            .unwrap_or(1);
+        let n = NoticeAt {
             id,
             party,
-        });
+            status,
+            verdict,
+            notice: body["notice"].take(),
+            received,
+            version,
+        };
+        out.push(shape_notice(reader, policy, n));
     }
     Ok(out)
 }
 
 /// Strike notices the reader may see, with their verdicts and findings (the dashboard's list;
 /// see the module documentation for who sees the area).
+///
+/// With `as_of`, each notice as the log recorded it up to that instant (the version then
+/// current, its assessment and the status after the reviews received by then).
 #[utoipa::path(get, path = "/api/v1/strike-notices", tag = "strike",
+    params(AsOfQuery),
     responses((status = 200, body = [StrikeNoticeSummary],
                description = "strike notices visible to the reader, oldest first"),
+              (status = 400, body = crate::problem::Problem),
               (status = 401, body = crate::problem::Problem)),
     security(("bearer" = [])))]
 pub async fn list_strike_notices(
     State(state): State<AppState>,
     Reader(reader): Reader,
+    ApiQuery(query): ApiQuery<AsOfQuery>,
 ) -> Result<Json<Vec<StrikeNoticeSummary>>, ApiError> {
     let policy = state.policy();
+    let past = query.past(state.clock().now())?;
     let list = state
-        .read(move |conn| strike_notices_for(conn, &reader, &policy))
+        .read(move |conn| match past {
+            None => strike_notices_for(conn, &reader, &policy),
+            Some(_) if !reads_strike_notices(&reader) => Ok(Vec::new()),
+            Some(at) => Ok(known_at(conn, at)?
+                .notices
+                .into_iter()
+                .map(|n| shape_notice(&reader, &policy, n))
+                .collect()),
+        })
         .await?;
     Ok(Json(list))
 }

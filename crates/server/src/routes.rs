@@ -870,21 +870,81 @@ fn full_view(
     }
 }
 
+/// The operations of `ops` as they stood at `as_of`, from the store's version history
+/// (`air_operation_version`): each at its latest version received by then (`cancelled` if that
+/// was a cancellation), those filed later left out. Times are compared as instants.
+fn air_operations_as_of(
+    conn: &rusqlite::Connection,
+    ops: Vec<jic_store::state::AirOperationRecord>,
+    as_of: jiff::Timestamp,
+) -> Result<Vec<jic_store::state::AirOperationRecord>, ApiError> {
+    let store = |e: rusqlite::Error| ApiError::Internal(format!("store: {e}"));
+    let mut versions = conn
+        .prepare_cached(
+            "SELECT version, action, plan_json, leaf_index, time FROM air_operation_version
+             WHERE id = ?1 ORDER BY version",
+        )
+        .map_err(store)?;
+    let mut out = Vec::with_capacity(ops.len());
+    for mut op in ops {
+        let rows: Vec<(u32, String, String, i64, String)> = versions
+            .query_map([&op.id], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            })
+            .map_err(store)?
+            .collect::<Result<_, _>>()
+            .map_err(store)?;
+        let Some((version, action, plan_json, leaf, time)) = rows
+            .into_iter()
+            .rfind(|row| row.4.parse::<jiff::Timestamp>().is_ok_and(|t| t <= as_of))
+        else {
+            continue;
+        };
+        op.status = if action == "cancel" {
+            "cancelled"
+        } else {
+            "filed"
+        }
+        .to_owned();
+        op.version = version;
+        op.plan_json = plan_json;
+        op.leaf_index = u64::try_from(leaf).unwrap_or_default();
+        op.updated = time;
+        out.push(op);
+    }
+    Ok(out)
+}
+
 /// Air operations the reader may see: its own in full (all, for entitled roles), and for other
 /// parties' operations only the legs that conflict with its own.
+///
+/// With `as_of`, each operation at its version received by then, and only the conflicting legs
+/// that alerts raised by then revealed.
 #[utoipa::path(get, path = "/api/v1/air-operations", tag = "air operations",
-    responses((status = 200, body = Vec<AirOperationView>), (status = 401, body = Problem)),
+    params(crate::protect_routes::AsOfQuery),
+    responses((status = 200, body = Vec<AirOperationView>), (status = 400, body = Problem),
+              (status = 401, body = Problem)),
     security(("bearer" = [])))]
 pub async fn list_air_operations(
     State(state): State<AppState>,
     Reader(reader): Reader,
+    crate::problem::ApiQuery(query): crate::problem::ApiQuery<crate::protect_routes::AsOfQuery>,
 ) -> Result<Json<Vec<AirOperationView>>, ApiError> {
+    let past = query.past(state.clock().now())?;
     let r = reader.clone();
     let (ops, alerts, mut first) = state
         .read(move |conn| {
             let alerts = conn.alerts(Some(&r.audience_names()))?;
             let first = crate::kinds::air_ops::first_receipts(conn)?;
-            Ok((conn.air_operations(None, false)?, alerts, first))
+            let ops = conn.air_operations(None, false)?;
+            Ok(match past {
+                None => (ops, alerts, first),
+                Some(at) => (
+                    air_operations_as_of(conn, ops, at)?,
+                    crate::kinds::alerts::alerts_as_of(conn, alerts, at)?,
+                    first,
+                ),
+            })
         })
         .await?;
     let policy = state.policy();
@@ -1001,15 +1061,28 @@ pub async fn list_tracks(
 }
 
 /// Alerts addressed to the reader (its member id or its role), with its own detail.
+///
+/// With `as_of`, the alerts raised by then, with the acknowledgments and closure recorded by
+/// then.
 #[utoipa::path(get, path = "/api/v1/alerts", tag = "alerts",
-    responses((status = 200, body = Vec<AlertView>), (status = 401, body = Problem)),
+    params(crate::protect_routes::AsOfQuery),
+    responses((status = 200, body = Vec<AlertView>), (status = 400, body = Problem),
+              (status = 401, body = Problem)),
     security(("bearer" = [])))]
 pub async fn list_alerts(
     State(state): State<AppState>,
     Reader(reader): Reader,
+    crate::problem::ApiQuery(query): crate::problem::ApiQuery<crate::protect_routes::AsOfQuery>,
 ) -> Result<Json<Vec<AlertView>>, ApiError> {
+    let past = query.past(state.clock().now())?;
     let alerts = state
-        .read(move |conn| Ok(conn.alerts(Some(&reader.audience_names()))?))
+        .read(move |conn| {
+            let alerts = conn.alerts(Some(&reader.audience_names()))?;
+            match past {
+                None => Ok(alerts),
+                Some(at) => crate::kinds::alerts::alerts_as_of(conn, alerts, at),
+            }
+        })
         .await?;
     Ok(Json(alerts.into_iter().map(AlertView::from).collect()))
 }

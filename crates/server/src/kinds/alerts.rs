@@ -135,3 +135,44 @@ pub fn close_alert(
     ctx.emit("alert", &recipients, &body, Some(leaf))?;
     Ok(Some(id))
 }
+
+/// The alerts of `alerts` as they stood at `as_of` (the `as_of` answer of `GET /api/v1/alerts`):
+/// those raised at or before it, with the acknowledgments received by then, and the status
+/// then — `closed` if jic closed it by then, `acknowledged` if anyone had acknowledged it,
+/// otherwise `open`. Times are compared as instants, not as text.
+///
+/// # Errors
+/// A store failure reading when alerts were closed.
+pub fn alerts_as_of(
+    conn: &rusqlite::Connection,
+    alerts: Vec<jic_store::state::AlertRecord>,
+    as_of: jiff::Timestamp,
+) -> Result<Vec<jic_store::state::AlertRecord>, ApiError> {
+    use rusqlite::OptionalExtension as _;
+    let by = |t: &str| t.parse::<jiff::Timestamp>().is_ok_and(|t| t <= as_of);
+    let mut closed_at = conn
+        .prepare_cached("SELECT closed FROM alert WHERE id = ?1")
+        .map_err(|e| ApiError::Internal(format!("alert store: {e}")))?;
+    let mut out = Vec::with_capacity(alerts.len());
+    for mut a in alerts {
+        if !by(&a.created) {
+            continue;
+        }
+        let closed: Option<String> = closed_at
+            .query_row([a.id], |r| r.get(0))
+            .optional()
+            .map_err(|e| ApiError::Internal(format!("alert store: {e}")))?
+            .flatten();
+        a.acks.retain(|(_, time)| by(time));
+        a.status = if closed.as_deref().is_some_and(by) {
+            "closed"
+        } else if a.acks.is_empty() {
+            "open"
+        } else {
+            "acknowledged"
+        }
+        .to_owned();
+        out.push(a);
+    }
+    Ok(out)
+}

@@ -326,6 +326,44 @@ pub fn rebuild(conn: &Connection, below: u64) -> Result<(String, Journal), ApiEr
 
 /// Replays the stored submissions and ticks below leaf `below` (see [`Replay`]).
 pub fn replay(conn: &Connection, below: u64) -> Result<Replay, ApiError> {
+    replay_observed(conn, below, None, &mut |_| {})
+}
+
+/// One logged entry as a replay folded it, for [`replay_as_of`]'s observer.
+#[derive(Debug)]
+pub struct Folded<'a> {
+    /// The entry's leaf.
+    pub leaf: i64,
+    /// Its kind (a protect kind, or [`TICK`]).
+    pub kind: &'a str,
+    /// The submitting party (empty for a tick).
+    pub party: &'a str,
+    /// Its receipt time.
+    pub at: Timestamp,
+    /// Its payload (`null` for a tick).
+    pub payload: &'a Value,
+    /// What the journal decided on it.
+    pub decisions: &'a [Decision],
+}
+
+/// What was known at `as_of`: the stored submissions and ticks received at or before it, folded
+/// through a fresh journal exactly as [`replay`] (and so the live rebuild) folds them. `observe`
+/// sees each folded entry with its decisions, in log order, so a reader can keep what the
+/// journal does not (a notification's body as filed, a notice's full assessment).
+pub fn replay_as_of(
+    conn: &Connection,
+    as_of: Timestamp,
+    observe: &mut dyn FnMut(&Folded<'_>),
+) -> Result<Replay, ApiError> {
+    replay_observed(conn, i64::MAX as u64, Some(as_of), observe)
+}
+
+fn replay_observed(
+    conn: &Connection,
+    below: u64,
+    until: Option<Timestamp>,
+    observe: &mut dyn FnMut(&Folded<'_>),
+) -> Result<Replay, ApiError> {
     let below = below.min(i64::MAX as u64);
     let (hash, agreement) = agreement_in_force(conn)?;
     let params = JournalParams::from_agreement(&agreement);
@@ -342,10 +380,21 @@ pub fn replay(conn: &Connection, below: u64) -> Result<Replay, ApiError> {
         let Ok(at) = received.parse::<Timestamp>() else {
             continue;
         };
+        if until.is_some_and(|u| at > u) {
+            continue;
+        }
         if kind == TICK {
             let ticked = journal.tick(at);
             decisions.push((TICK.to_owned(), json!({"at": at})));
             decisions.extend(ticked.iter().map(|d| (decision_kind(d), public_body(d))));
+            observe(&Folded {
+                leaf,
+                kind: &kind,
+                party: &party,
+                at,
+                payload: &Value::Null,
+                decisions: &ticked,
+            });
             continue;
         }
         let payload: Value = payload
@@ -366,7 +415,17 @@ pub fn replay(conn: &Connection, below: u64) -> Result<Replay, ApiError> {
             Prelude::default()
         };
         match apply_to(&mut journal, &kind, &party, &payload, at, &prelude) {
-            Ok(ds) => decisions.extend(ds.iter().map(|d| (decision_kind(d), public_body(d)))),
+            Ok(ds) => {
+                decisions.extend(ds.iter().map(|d| (decision_kind(d), public_body(d))));
+                observe(&Folded {
+                    leaf,
+                    kind: &kind,
+                    party: &party,
+                    at,
+                    payload: &payload,
+                    decisions: &ds,
+                });
+            }
             // Accepted once, so this only happens if the code changed; keep going.
             Err(e) => {
                 tracing::warn!(leaf, kind, error = %e, "a stored submission no longer applies")
