@@ -193,6 +193,61 @@ test('the time slider replays what was known at a past moment, and Now returns t
   }
 });
 
+test('replaying a past moment draws what the server knew then: an amended site at its first place, without the later receipt', async () => {
+  // A shared clinic filed on the 15th, moved on the 16th, acknowledged after the move.
+  const id = 'un/clinic-moved';
+  const first = { type: 'Point', coordinates: [37.2, 36.25] };
+  const moved = { type: 'Point', coordinates: [37.3, 36.3] };
+  api.data.sites.push({
+    id, notification: id, owner: 'un', name: 'Clinic (moved)', category: 'clinic', disclosure: 'shared', precision_m: 100,
+    recipients: ['us', 'ru'], valid_from: '2016-09-15T00:00:00Z', received: '2016-09-15T08:00:00Z', version: 2, geometry: moved,
+    acknowledgments: [{ party: 'us', at: '2016-09-16T09:00:00Z', version: 2 }],
+    versions: [{ at: '2016-09-15T08:00:00Z', version: 1, geometry: first }, { at: '2016-09-16T08:00:00Z', version: 2, geometry: moved }],
+  });
+  // Where the page drew the clinic, as [lon, lat] of its marker(s).
+  const drawn = (page) => page.evaluate((key) => {
+    const out = [];
+    const walk = (layer) => {
+      if (layer.feature?.id === key && layer.getLatLng) out.push([layer.getLatLng().lng, layer.getLatLng().lat]);
+      layer.eachLayer?.(walk);
+    };
+    window.jic.state.groups.sites.eachLayer(walk);
+    return out;
+  }, id);
+  const { page, problems, dispose } = await open('tok-us');
+  try {
+    assert.deepEqual(await drawn(page), [moved.coordinates], 'live: where it is now');
+    await page.evaluate(() => window.jicSetMoment('2016-09-15T12:00:00Z'));
+    await page.waitForFunction(() => document.body.dataset.replay === 'server');
+    assert.deepEqual(await drawn(page), [first.coordinates], 'replayed: where it was notified first');
+    const then = await page.evaluate((key) => window.jic.state.past.features.sites.get(key).properties, id);
+    assert.equal(then.version, 1);
+    assert.deepEqual(then.acknowledgments, [], 'the receipt came later');
+    // The live list is kept apart: Now draws it again, with the receipt.
+    await page.click('#now-button');
+    assert.equal(await page.getAttribute('body', 'data-replay'), 'live');
+    assert.deepEqual(await drawn(page), [moved.coordinates]);
+    assert.deepEqual(problems, []);
+  } finally {
+    await dispose();
+  }
+  // A server that refuses `as_of` (400): the page keeps replaying by receipt time on its own.
+  api.answersAsOf = false;
+  const fallback = await open('tok-us');
+  try {
+    await fallback.page.evaluate(() => window.jicSetMoment('2016-09-15T12:00:00Z'));
+    await fallback.page.waitForFunction(() => document.body.dataset.replay === 'filter');
+    assert.deepEqual(await drawn(fallback.page), [moved.coordinates], 'known by then, drawn in its present state');
+    await fallback.page.evaluate(() => window.jicSetMoment('2016-09-14T12:00:00Z'));
+    assert.deepEqual(await drawn(fallback.page), [], 'not yet notified');
+    assert.deepEqual(fallback.problems, []);
+  } finally {
+    api.answersAsOf = true;
+    api.data.sites = api.data.sites.filter((s) => s.id !== id);
+    await fallback.dispose();
+  }
+});
+
 test('a new alert arrives over SSE and appears without reload; a party acknowledges it with a signed receipt', async () => {
   const { page, problems, dispose } = await open('tok-us');
   try {

@@ -90,6 +90,24 @@ export class MockApi {
     this.lastSeq = new Map();
     this.leaf = 100;
     this.responses = [];
+    this.answersAsOf = true; // false: refuse `?as_of=` with 400, as a server without it might
+  }
+
+  /**
+   * A list as the server answers `?as_of=` (crates/server/src/protect_routes.rs): the items
+   * received by `at`, each at its version then (an item may carry `versions: [{at, …fields}]`,
+   * oldest first), with only the acknowledgments received by then.
+   */
+  static then(list, at) {
+    const time = (x) => Date.parse(x.received ?? x.created ?? x.received_at ?? x.at ?? x.time);
+    const by = (x) => !Number.isFinite(time(x)) || time(x) <= at;
+    return list.filter(by).map((item) => {
+      const { versions, ...rest } = item;
+      const version = (versions ?? []).filter(by).at(-1);
+      const out = version ? { ...rest, ...version, received: rest.received } : rest;
+      for (const key of ['acknowledgments', 'acks']) if (Array.isArray(out[key])) out[key] = out[key].filter(by);
+      return out;
+    });
   }
 
   listen() {
@@ -197,17 +215,25 @@ export class MockApi {
     if (req.method === 'GET' && path === '/kinds') return this.send(res, 200, KIND_ROLES);
     if (req.method === 'POST') return this.post(path, req, res);
     if (!who) return this.problem(res, 401, 'a read token is needed');
+    const asOfText = url.searchParams.get('as_of');
+    let then = (list) => list;
+    if (asOfText !== null && ['/notifications', '/air-operations', '/alerts', '/strike-notices'].includes(path)) {
+      if (!this.answersAsOf) return this.problem(res, 400, 'unknown query parameter: as_of');
+      const at = Date.parse(asOfText);
+      if (!Number.isFinite(at)) return this.problem(res, 400, `as_of: ${asOfText} is not an RFC 3339 instant`);
+      then = (list) => MockApi.then(list, at);
+    }
     switch (path) {
       case '/whoami': return this.send(res, 200, { role: who.role, party: who.party, label: `${who.party} (${who.role})` });
       case '/agreement/zones': return this.send(res, 200, this.data.zones, 'application/geo+json');
-      case '/notifications': return this.send(res, 200, [
+      case '/notifications': return this.send(res, 200, then([
         ...this.sitesFor(who).map((x) => ({ ...x, kind: 'site', id: x.notification ?? x.id })),
         ...this.movementsFor(who).map((x) => ({ ...x, kind: 'movement', id: x.notification ?? x.id, geometry: x.route })),
-      ]);
-      case '/air-operations': return this.send(res, 200, this.airopsFor(who));
+      ]));
+      case '/air-operations': return this.send(res, 200, then(this.airopsFor(who)));
       case '/tracks': return this.send(res, 200, this.data.tracks);
-      case '/alerts': return this.send(res, 200, this.alertsFor(who));
-      case '/strike-notices': return this.send(res, 200, who.role === 'humanitarian' ? [] : this.data.strikes);
+      case '/alerts': return this.send(res, 200, then(this.alertsFor(who)));
+      case '/strike-notices': return this.send(res, 200, who.role === 'humanitarian' ? [] : then(this.data.strikes));
       case '/incidents': return this.send(res, 200, this.data.incidents.map((x) => (x.report ? x : { id: x.id, version: 1, status: x.status, report: x, classification: { outcome: x.classification } })));
       case '/events': return this.stream(req, res, who);
       default: return this.problem(res, 404, 'no such resource');

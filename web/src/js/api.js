@@ -44,6 +44,17 @@ export async function getJson(path) {
   return response.json();
 }
 
+/**
+ * GET a list as the server's log recorded it at instant `iso` (`?as_of=`). Resolves to
+ * `{status, data}`; `data` is null unless the answer was 2xx, so the caller can tell a server
+ * that refuses the parameter (400) or lacks the list (404) from one that answered.
+ */
+export async function getAsOf(path, iso) {
+  const response = await fetch(`${API}${path}?as_of=${encodeURIComponent(iso)}`, { headers: authHeaders({ Accept: 'application/json' }) });
+  if (!response.ok) return { status: response.status, data: null };
+  return { status: response.status, data: await response.json() };
+}
+
 /** POST a signed wire object `{envelope, sig[, payload, salt]}` to `path`. */
 export async function submit(path, wire) {
   const response = await fetch(API + path, {

@@ -1,7 +1,7 @@
 // The dashboard's entry point: the offline basemap, the thematic layers and their legend, live
 // updates over SSE, the alert list, the replay slider, and sign-in.
 
-import { getJson, followEvents, token, setToken, ApiError } from './api.js';
+import { getJson, getAsOf, followEvents, token, setToken, ApiError } from './api.js';
 import { LAYERS, LAYER_BY_ID, toFeatures, drawFeature, visibleAt, operationCurrentAt, knownAt, legendFor, esc, alertSummary, alertParts, alertTitle, isAcknowledged, fmtTime } from './layers.js';
 import { initForms } from './forms.js';
 
@@ -15,6 +15,8 @@ const state = {
   groups: {},
   moment: Infinity, // Infinity = now; otherwise ms since epoch being replayed
   range: null, // [min, max] of the slider, ms
+  past: null, // {at, features: {layerId: Map}}: the server's answer for the replayed moment `at`
+  asOf: null, // null: not tried yet; true: the server answers `?as_of=`; false: it refuses it
 };
 
 // ---------------------------------------------------------------- map and basemap
@@ -175,10 +177,15 @@ function render(layerId) {
   // Plans are drawn while current. "Now" is the server's latest receipt time, not this
   // machine's clock: a replayed scenario runs on its own time.
   const current = state.moment === Infinity ? state.range?.[1] : state.moment;
-  for (const feature of state.features[layerId].values()) {
+  const past = pastItems(layerId);
+  // Statuses are the server's at the moment shown: now, or the replayed instant when the server
+  // answered for it (a client-side replay only knows today's status, so it keeps every item).
+  const statusesThen = state.moment === Infinity || past !== null;
+  for (const feature of (past ?? state.features[layerId]).values()) {
+    // Also on the server's past answer: a server that ignores `as_of` still replays by receipt.
     if (!visibleAt(layerId, feature.properties, state.moment)) continue;
     if (layerId === 'airops' && !operationCurrentAt(feature.properties, current)) continue;
-    if (state.moment === Infinity && ['withdrawn', 'expired'].includes(feature.properties.status)) continue;
+    if (statusesThen && ['withdrawn', 'expired'].includes(feature.properties.status)) continue;
     if (drawFeature(layerId, feature, group, { canAck, lookupTrack, party: state.identity?.party })) shown += 1;
     else if (layerId !== 'alerts') withoutPosition += 1;
   }
@@ -264,7 +271,7 @@ function settled(props) {
 
 function renderAlertList() {
   const list = document.getElementById('alert-list');
-  const alerts = [...state.features.alerts.values()]
+  const alerts = [...(pastItems('alerts') ?? state.features.alerts).values()]
     .filter((f) => visibleAt('alerts', f.properties, state.moment))
     // Open alerts first, newest first within each group.
     .sort((x, y) => Number(settled(x.properties)) - Number(settled(y.properties))
@@ -308,7 +315,7 @@ function renderAlertList() {
 document.getElementById('alert-list').addEventListener('click', (e) => {
   const show = e.target.closest('[data-show]');
   if (show) {
-    const feature = state.features.alerts.get(show.dataset.show);
+    const feature = (pastItems('alerts') ?? state.features.alerts).get(show.dataset.show);
     const { a, b, cpa, legs } = alertParts(feature.properties, lookupTrack);
     const points = [a, b, cpa, ...legs.flatMap((l) => l.waypoints ?? [])].filter((x) => x && Number.isFinite(x.lat)).map((x) => [x.lat, x.lon]);
     if (points.length) map.fitBounds(points, { maxZoom: 10, padding: [40, 40] });
@@ -417,6 +424,69 @@ function startEvents() {
 
 // ---------------------------------------------------------------- time: now and replay
 
+// The lists whose endpoint answers "what was known at that instant" (`?as_of=`, replayed by the
+// server from its log through the same need-to-know rules as the live lists): in replay the page
+// draws that answer, so an amended item shows its earlier version, a later receipt is absent.
+// Other layers, and every layer on a server that refuses `as_of`, are replayed here by receipt
+// time only (today's state of each item known by then).
+const AS_OF_PATHS = { sites: '/notifications', movements: '/notifications', strikes: '/strike-notices', alerts: '/alerts', airops: '/air-operations' };
+const REPLAY_DEBOUNCE_MS = 250;
+let pastTimer = null;
+let pastRequest = 0;
+
+/** The server's answer for the replayed moment for `layerId`, or null (live, or not answered). */
+function pastItems(layerId) {
+  if (state.moment === Infinity || state.past?.at !== state.moment) return null;
+  return state.past.features[layerId] ?? null;
+}
+
+function showReplaySource() {
+  const source = state.moment === Infinity ? 'live'
+    : pastItems('sites') || pastItems('strikes') || pastItems('alerts') || pastItems('airops') ? 'server'
+      : state.asOf === false || !token() ? 'filter' : 'loading';
+  document.body.dataset.replay = source;
+  timeLabel.title = source === 'server' ? `as the server's log recorded it at that moment`
+    : source === 'filter' ? 'items known by then, in their present state (the server does not replay its log)' : '';
+}
+
+/** Asks the server, once the slider rests, for what was known at the replayed moment. */
+function scheduleReplay() {
+  clearTimeout(pastTimer);
+  pastRequest += 1; // an answer still on its way is for another moment
+  if (state.moment !== Infinity && state.asOf !== false && token() && !state.identity?.refused) {
+    const at = state.moment;
+    pastTimer = setTimeout(() => loadPast(at), REPLAY_DEBOUNCE_MS);
+  }
+  showReplaySource();
+}
+
+async function loadPast(at) {
+  const request = pastRequest;
+  const iso = new Date(at).toISOString();
+  const answers = new Map(); // path → Promise<{status, data}> (sites and movements share one)
+  const features = {};
+  for (const [layerId, path] of Object.entries(AS_OF_PATHS)) {
+    if (!answers.has(path)) answers.set(path, getAsOf(path, iso).catch(() => ({ status: 0, data: null })));
+    const { status, data } = await answers.get(path);
+    if (status === 400 || status === 404) {
+      // The probe: this server does not replay its log (or has no such list); filter here.
+      state.asOf = false;
+      break;
+    }
+    // Any other failure leaves this layer to the client-side replay.
+    if (data !== null) features[layerId] = new Map(toFeatures(data, LAYER_BY_ID[layerId]).map((f) => [f.id, f]));
+  }
+  if (request !== pastRequest || state.moment !== at) return;
+  if (state.asOf === false) {
+    state.past = null;
+  } else {
+    state.asOf = true;
+    state.past = { at, features };
+  }
+  renderAll();
+  showReplaySource();
+}
+
 const slider = document.getElementById('time-slider');
 const nowButton = document.getElementById('now-button');
 const timeLabel = document.getElementById('time-label');
@@ -457,6 +527,7 @@ function showMoment() {
   }
   nowButton.setAttribute('aria-pressed', String(state.moment === Infinity));
   document.body.dataset.moment = state.moment === Infinity ? 'now' : String(state.moment);
+  showReplaySource();
 }
 
 slider.addEventListener('input', () => {
@@ -465,18 +536,23 @@ slider.addEventListener('input', () => {
   state.moment = fraction >= 1 ? Infinity : min + fraction * (max - min);
   showMoment();
   renderAll();
+  scheduleReplay();
 });
 nowButton.addEventListener('click', () => {
   state.moment = Infinity;
+  state.past = null;
   showMoment();
   renderAll();
+  scheduleReplay();
 });
 
 /** Test and automation hook: replay the moment `iso` (or now when null). */
 window.jicSetMoment = (iso) => {
   state.moment = iso === null ? Infinity : Date.parse(iso);
+  if (state.moment === Infinity) state.past = null;
   showMoment();
   renderAll();
+  scheduleReplay();
 };
 
 // ---------------------------------------------------------------- sign in
@@ -507,6 +583,11 @@ async function signedInChanged() {
   await loadIdentity();
   await loadAll();
   startEvents();
+  // Another reader: what it may see of the past is another answer, and another server may
+  // answer `as_of` differently.
+  state.past = null;
+  state.asOf = null;
+  scheduleReplay();
 }
 
 // ---------------------------------------------------------------- start
