@@ -78,6 +78,38 @@ fn parse<T: serde::de::DeserializeOwned>(payload: &Value) -> Result<T, ApiError>
     T::deserialize(payload).map_err(|e| ApiError::Unprocessable(format!("payload: {e}")))
 }
 
+/// A filed or amended plan as [`KindHandler::validate`] parsed, checked and serialised it on
+/// the request task, left in [`Accepted::prepared`] so the single writer does neither again.
+#[derive(Clone)]
+struct PreparedPlan {
+    plan: FlightPlan,
+    plan_json: String,
+}
+
+/// Parses and checks a plan, and keeps it for `apply`.
+fn prepare_plan(s: &mut Accepted) -> Result<(), ApiError> {
+    let plan = parse::<FlightPlan>(&s.payload)?;
+    plan.check()?;
+    let plan_json = serde_json::to_string(&plan).map_err(|e| ApiError::Internal(e.to_string()))?;
+    s.prepared = Some(Box::new(PreparedPlan { plan, plan_json }));
+    Ok(())
+}
+
+/// The plan `validate` prepared, or (for a submission that did not pass through it) the
+/// payload parsed and serialised here.
+fn prepared_plan(s: &Accepted) -> Result<std::borrow::Cow<'_, PreparedPlan>, ApiError> {
+    if let Some(p) = s
+        .prepared
+        .as_ref()
+        .and_then(|p| p.downcast_ref::<PreparedPlan>())
+    {
+        return Ok(std::borrow::Cow::Borrowed(p));
+    }
+    let plan: FlightPlan = parse(&s.payload)?;
+    let plan_json = serde_json::to_string(&plan).map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok(std::borrow::Cow::Owned(PreparedPlan { plan, plan_json }))
+}
+
 fn check_id(id: &str) -> Result<(), ApiError> {
     if id.is_empty() || id.len() > MAX_ID_LEN || id.chars().any(char::is_control) {
         return Err(ApiError::Unprocessable(format!(
@@ -167,17 +199,18 @@ impl KindHandler for FileAirOperation {
         true
     }
     fn validate(&self, s: &mut Accepted) -> Result<(), ApiError> {
-        parse::<FlightPlan>(&s.payload)?.check()
+        prepare_plan(s)
     }
     fn apply(&self, ctx: &mut ApplyCtx<'_>, s: &Accepted) -> Result<Value, ApiError> {
-        let plan: FlightPlan = parse(&s.payload)?;
+        let prepared = prepared_plan(s)?;
+        let plan = &prepared.plan;
         if ctx.read().air_operation(&plan.id)?.is_some() {
             return Err(ApiError::Conflict(format!(
                 "air operation {:?} already exists; amend it with air_operation.amend",
                 plan.id
             )));
         }
-        store_and_probe(ctx, s, &plan, 1, "file")
+        store_and_probe(ctx, s, &prepared, 1, "file")
     }
 }
 
@@ -192,10 +225,11 @@ impl KindHandler for AmendAirOperation {
         true
     }
     fn validate(&self, s: &mut Accepted) -> Result<(), ApiError> {
-        parse::<FlightPlan>(&s.payload)?.check()
+        prepare_plan(s)
     }
     fn apply(&self, ctx: &mut ApplyCtx<'_>, s: &Accepted) -> Result<Value, ApiError> {
-        let plan: FlightPlan = parse(&s.payload)?;
+        let prepared = prepared_plan(s)?;
+        let plan = &prepared.plan;
         let existing = owned_operation(ctx, s, &plan.id)?;
         if existing.status == "cancelled" {
             return Err(ApiError::Conflict(format!(
@@ -203,7 +237,7 @@ impl KindHandler for AmendAirOperation {
                 plan.id
             )));
         }
-        store_and_probe(ctx, s, &plan, existing.version + 1, "amend")
+        store_and_probe(ctx, s, &prepared, existing.version + 1, "amend")
     }
 }
 
@@ -267,11 +301,12 @@ fn owned_operation(
 fn store_and_probe(
     ctx: &mut ApplyCtx<'_>,
     s: &Accepted,
-    plan: &FlightPlan,
+    prepared: &PreparedPlan,
     version: u32,
     action: &str,
 ) -> Result<Value, ApiError> {
-    let plan_json = serde_json::to_string(plan).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let plan = &prepared.plan;
+    let plan_json = prepared.plan_json.clone();
     let record = AirOperationRecord {
         id: plan.id.clone(),
         party: s.party.clone(),
