@@ -10,17 +10,11 @@
 
 mod support;
 
-use std::path::PathBuf;
-
 use jic_server::config::ServerConfig;
 use jiff::{SignedDuration, Timestamp};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use support::{TestServer, package};
-
-fn t(s: &str) -> Timestamp {
-    s.parse().unwrap()
-}
+use support::{TestServer, flight, package, package_with_agreed_ring, t};
 
 async fn start(at: &str) -> TestServer {
     support::start(ServerConfig::default(), package(), at).await
@@ -54,17 +48,6 @@ impl TestServer {
         let (status, _, body) = self.get_as(&path, member).await;
         assert_eq!(status, StatusCode::OK, "{path} as {member}: {body}");
         body.as_array().unwrap().clone()
-    }
-
-    /// A submission that must be accepted.
-    async fn ok(&self, member: &str, kind: &str, payload: Value, restricted: bool) -> Value {
-        let (status, body) = if restricted {
-            self.submit_restricted(member, kind, payload).await
-        } else {
-            self.submit(member, kind, payload).await
-        };
-        assert_eq!(status, StatusCode::OK, "{kind} by {member}: {body}");
-        body
     }
 }
 
@@ -195,41 +178,6 @@ async fn a_malformed_as_of_is_a_problem_and_a_future_one_answers_like_now() {
         );
     }
     s.stop().await;
-}
-
-/// The 2016 package with the ISIL-held ring around Deir ez-Zor agreed (so a strike there is
-/// decided by the phase's rules).
-fn package_with_agreed_ring(dir: &std::path::Path) -> PathBuf {
-    let out = dir.join("agreement");
-    std::fs::create_dir_all(&out).unwrap();
-    for file in ["agreement.toml", "zones.geojson"] {
-        let mut text = std::fs::read_to_string(package().join(file)).unwrap();
-        if file == "agreement.toml" {
-            let ring = text.find("id = \"deir_ez_zor_isil_ring\"").unwrap();
-            let status = ring + text[ring..].find("status = \"proposed\"").unwrap();
-            text.replace_range(
-                status..status + "status = \"proposed\"".len(),
-                "status = \"agreed\"",
-            );
-            text = text.replace("max_verified_violations = 3", "max_verified_violations = 0");
-        }
-        std::fs::write(out.join(file), text).unwrap();
-    }
-    out
-}
-
-/// A flight plan through `path` (lon, lat), a waypoint every 20 minutes from `start`.
-fn flight(id: &str, path: &[(f64, f64)], start: &str) -> Value {
-    let t0 = t(start);
-    let waypoints: Vec<Value> = path
-        .iter()
-        .enumerate()
-        .map(|(i, (lon, lat))| {
-            json!({"lat": lat, "lon": lon, "alt_ft": 20_000,
-                   "time": t0.checked_add(SignedDuration::from_mins(20 * i as i64)).unwrap()})
-        })
-        .collect();
-    json!({"id": id, "waypoints": waypoints})
 }
 
 #[tokio::test]

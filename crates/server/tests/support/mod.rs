@@ -12,7 +12,7 @@
 )]
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use jic_ledger::key::NoteSigner;
@@ -20,9 +20,9 @@ use jic_server::clock::{Clock, ManualClock};
 use jic_server::config::ServerConfig;
 use jic_server::deployment::{self, DataDir, InitOptions, InitReport};
 use jic_server::{AppState, OpenOptions};
-use jiff::Timestamp;
+use jiff::{SignedDuration, Timestamp};
 use reqwest::StatusCode;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 /// A running test server.
 pub(crate) struct TestServer {
@@ -48,6 +48,47 @@ pub(crate) struct TestServer {
 /// The Syria 2016 agreement package of the scenario.
 pub(crate) fn package() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scenarios/syria-2016-09/agreement")
+}
+
+/// An instant written in RFC 3339.
+pub(crate) fn t(s: &str) -> Timestamp {
+    s.parse().unwrap()
+}
+
+/// A copy of the 2016 package in `dir` with the ISIL-held ring around Deir ez-Zor agreed (so a
+/// strike there is decided by the phase's rules) and a calm day allowing no verified violation.
+pub(crate) fn package_with_agreed_ring(dir: &Path) -> PathBuf {
+    let out = dir.join("agreement");
+    std::fs::create_dir_all(&out).unwrap();
+    for file in ["agreement.toml", "zones.geojson"] {
+        let mut text = std::fs::read_to_string(package().join(file)).unwrap();
+        if file == "agreement.toml" {
+            let ring = text.find("id = \"deir_ez_zor_isil_ring\"").unwrap();
+            let status = ring + text[ring..].find("status = \"proposed\"").unwrap();
+            text.replace_range(
+                status..status + "status = \"proposed\"".len(),
+                "status = \"agreed\"",
+            );
+            text = text.replace("max_verified_violations = 3", "max_verified_violations = 0");
+        }
+        std::fs::write(out.join(file), text).unwrap();
+    }
+    out
+}
+
+/// A flight plan at 20,000 ft through `path` (lon, lat), a waypoint every 20 minutes from
+/// `start`.
+pub(crate) fn flight(id: &str, path: &[(f64, f64)], start: &str) -> Value {
+    let t0 = t(start);
+    let waypoints: Vec<Value> = path
+        .iter()
+        .enumerate()
+        .map(|(i, (lon, lat))| {
+            json!({"lat": lat, "lon": lon, "alt_ft": 20_000,
+                   "time": t0.checked_add(SignedDuration::from_mins(20 * i as i64)).unwrap()})
+        })
+        .collect();
+    json!({"id": id, "waypoints": waypoints})
 }
 
 /// Initialises a deployment of `agreement` with `config` and serves it, the clock at `now`.
@@ -115,7 +156,7 @@ impl TestServer {
             .tokens
             .iter()
             .find(|(_, m, _)| m == member)
-            .unwrap()
+            .unwrap_or_else(|| panic!("no token for {member}"))
             .2
             .clone()
     }
@@ -166,6 +207,40 @@ impl TestServer {
         payload: Value,
     ) -> (StatusCode, Value) {
         self.post_submission(member, kind, payload, true).await
+    }
+
+    /// A submission (restricted or not) that must be accepted: the JSON answer.
+    pub(crate) async fn ok(
+        &self,
+        member: &str,
+        kind: &str,
+        payload: Value,
+        restricted: bool,
+    ) -> Value {
+        let (status, body) = self
+            .post_submission(member, kind, payload, restricted)
+            .await;
+        assert_eq!(status, StatusCode::OK, "{kind} by {member}: {body}");
+        body
+    }
+
+    /// `GET path` with the member's bearer token: the status and the text.
+    pub(crate) async fn get_text(&self, path: &str, member: &str) -> (StatusCode, String) {
+        let r = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .bearer_auth(self.token(member))
+            .send()
+            .await
+            .unwrap();
+        (r.status(), r.text().await.unwrap())
+    }
+
+    /// `GET path` as `member`, which must answer 200: the JSON body.
+    pub(crate) async fn read(&self, path: &str, member: &str) -> Value {
+        let (status, text) = self.get_text(path, member).await;
+        assert_eq!(status, StatusCode::OK, "{path} as {member}: {text}");
+        serde_json::from_str(&text).unwrap()
     }
 
     async fn post_submission(
