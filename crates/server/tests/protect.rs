@@ -9,196 +9,23 @@
     reason = "test helpers: a failure is the test failing"
 )]
 
-use std::collections::BTreeMap;
-use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+mod support;
 
-use jic_ledger::key::NoteSigner;
+use std::path::PathBuf;
+
 use jic_ledger::tile::TilePath;
-use jic_server::clock::{Clock, ManualClock};
 use jic_server::config::ServerConfig;
-use jic_server::deployment::{self, DataDir, InitOptions, InitReport};
-use jic_server::{AppState, OpenOptions};
-use jiff::{SignedDuration, Timestamp};
+use jiff::Timestamp;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
+use support::{TestServer, flight, package, package_with_agreed_ring, t};
 
-struct Server {
-    base: String,
-    _dir: tempfile::TempDir,
-    data: DataDir,
-    report: InitReport,
-    state: AppState,
-    clock: Arc<ManualClock>,
-    http: reqwest::Client,
-    seqs: Mutex<BTreeMap<String, u64>>,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    task: Option<tokio::task::JoinHandle<()>>,
-}
-
-fn package() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scenarios/syria-2016-09/agreement")
-}
-
-fn t(s: &str) -> Timestamp {
-    s.parse().unwrap()
-}
-
-async fn start(at: &str) -> Server {
+async fn start(at: &str) -> TestServer {
     start_with(at, package()).await
 }
 
-async fn start_with(at: &str, agreement: PathBuf) -> Server {
-    let dir = tempfile::tempdir().unwrap();
-    let data = DataDir::new(dir.path().join("data"));
-    let report = deployment::init(
-        &data,
-        &InitOptions {
-            agreement,
-            extra_members: vec![],
-            origin: "jic.test/protect".to_owned(),
-            config: ServerConfig::default(),
-        },
-    )
-    .unwrap();
-    let clock = Arc::new(ManualClock::new(t(at)));
-    let config = deployment::read_config(&data).unwrap();
-    let state = AppState::open(
-        &data,
-        OpenOptions {
-            clock: clock.clone(),
-            config,
-            registry: jic_server::kinds::default_registry(),
-            log: None,
-        },
-    )
-    .await
-    .unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let served = state.clone();
-    let task = tokio::spawn(async move {
-        jic_server::run(listener, served, async move {
-            let _ = stopped.await;
-        })
-        .await
-        .unwrap();
-    });
-    Server {
-        base,
-        _dir: dir,
-        data,
-        report,
-        state,
-        clock,
-        http: reqwest::Client::new(),
-        seqs: Mutex::new(BTreeMap::new()),
-        stop: Some(stop),
-        task: Some(task),
-    }
-}
-
-impl Server {
-    fn signer(&self, member: &str) -> NoteSigner {
-        let path = deployment::keys_dir(&self.data).join(format!("{member}.key"));
-        NoteSigner::from_skey(std::fs::read_to_string(path).unwrap().trim()).unwrap()
-    }
-
-    fn token(&self, member: &str) -> String {
-        self.report
-            .tokens
-            .iter()
-            .find(|(_, m, _)| m == member)
-            .unwrap_or_else(|| panic!("no token for {member}"))
-            .2
-            .clone()
-    }
-
-    /// Submits at the clock's time, returning status and body.
-    async fn submit(
-        &self,
-        member: &str,
-        kind: &str,
-        payload: Value,
-        restricted: bool,
-    ) -> (StatusCode, Value) {
-        let seq = {
-            let mut seqs = self.seqs.lock().unwrap();
-            let s = seqs.entry(member.to_owned()).or_insert(0);
-            *s += 1;
-            *s
-        };
-        let body = jic_server::client::submission_body(
-            &self.signer(member),
-            member,
-            kind,
-            seq,
-            self.clock.now(),
-            payload,
-            restricted,
-        )
-        .unwrap();
-        let r = self
-            .http
-            .post(format!("{}/api/v1/submissions", self.base))
-            .header("content-type", "application/json")
-            .body(body)
-            .send()
-            .await
-            .unwrap();
-        let status = r.status();
-        let text = r.text().await.unwrap();
-        (
-            status,
-            serde_json::from_str(&text).unwrap_or(Value::String(text)),
-        )
-    }
-
-    async fn ok(&self, member: &str, kind: &str, payload: Value, restricted: bool) -> Value {
-        let (status, body) = self.submit(member, kind, payload, restricted).await;
-        assert_eq!(status, StatusCode::OK, "{member} {kind}: {body}");
-        body
-    }
-
-    async fn get_text(&self, path: &str, member: &str) -> (StatusCode, String) {
-        let r = self
-            .http
-            .get(format!("{}{path}", self.base))
-            .bearer_auth(self.token(member))
-            .send()
-            .await
-            .unwrap();
-        (r.status(), r.text().await.unwrap())
-    }
-
-    async fn get(&self, path: &str, member: &str) -> Value {
-        let (status, text) = self.get_text(path, member).await;
-        assert_eq!(status, StatusCode::OK, "{path}: {text}");
-        serde_json::from_str(&text).unwrap()
-    }
-
-    async fn stop(mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(task) = self.task.take() {
-            task.await.unwrap();
-        }
-    }
-}
-
-fn flight(id: &str, path: &[(f64, f64)], start: &str) -> Value {
-    let t0 = t(start);
-    let waypoints: Vec<Value> = path
-        .iter()
-        .enumerate()
-        .map(|(i, (lon, lat))| {
-            json!({"lat": lat, "lon": lon, "alt_ft": 20_000,
-                   "time": t0.checked_add(SignedDuration::from_mins(20 * i as i64)).unwrap()})
-        })
-        .collect();
-    json!({"id": id, "waypoints": waypoints})
+async fn start_with(at: &str, agreement: PathBuf) -> TestServer {
+    support::start(ServerConfig::default(), agreement, at).await
 }
 
 #[tokio::test]
@@ -237,7 +64,6 @@ async fn urum_al_kubra_convoy_conflict_names_the_movement_and_its_receipts() {
             "russia",
             "humanitarian.ack",
             json!({"notification": "un_ocha/urum-convoy"}),
-            false,
         )
         .await;
     assert_eq!(status, StatusCode::CONFLICT);
@@ -295,11 +121,11 @@ async fn urum_al_kubra_convoy_conflict_names_the_movement_and_its_receipts() {
         ]
     );
     // The counterpart and the joint cell can read it; the review is open.
-    let notice = s.get("/api/v1/strike-notices/ru-0919-1", "us").await;
+    let notice = s.read("/api/v1/strike-notices/ru-0919-1", "us").await;
     assert_eq!(notice["status"], "conflict");
     assert_eq!(notice["assessment"]["verdict"], "conflict");
     // The dashboard's list: the shape it codes against, the area to entitled readers only.
-    let list = s.get("/api/v1/strike-notices", "us").await;
+    let list = s.read("/api/v1/strike-notices", "us").await;
     let [item] = &list.as_array().unwrap()[..] else {
         panic!("{list:#}")
     };
@@ -344,12 +170,12 @@ async fn urum_al_kubra_convoy_conflict_names_the_movement_and_its_receipts() {
     );
     // The joint cell sees the notice and its findings, not the area the agreement restricts to
     // sponsors and monitors; a humanitarian organisation sees no strike notice at all.
-    let duty = s.get("/api/v1/strike-notices", "jic").await;
+    let duty = s.read("/api/v1/strike-notices", "jic").await;
     assert_eq!(duty[0]["id"], "ru-0919-1");
     assert!(duty[0]["area"].is_null(), "{duty:#}");
-    assert_eq!(s.get("/api/v1/strike-notices", "un_ocha").await, json!([]));
+    assert_eq!(s.read("/api/v1/strike-notices", "un_ocha").await, json!([]));
     // The humanitarian organisation sees who acknowledged, and when.
-    let list = s.get("/api/v1/notifications", "un_ocha").await;
+    let list = s.read("/api/v1/notifications", "un_ocha").await;
     let acks = &list[0]["acknowledgments"];
     assert_eq!(acks.as_array().unwrap().len(), 2, "{list:#}");
     // A stop request reaches the filing party's cell as a critical alert, with its time.
@@ -361,7 +187,7 @@ async fn urum_al_kubra_convoy_conflict_names_the_movement_and_its_receipts() {
         false,
     )
     .await;
-    let alerts = s.get("/api/v1/alerts", "russia").await;
+    let alerts = s.read("/api/v1/alerts", "russia").await;
     assert!(
         alerts
             .as_array()
@@ -459,7 +285,7 @@ async fn a_sealed_hospital_never_reaches_a_party_or_the_log() {
         last["result"]["decisions"][0]["decision"], "sealed_check_refused",
         "{last:#}"
     );
-    let monitors = s.get("/api/v1/alerts", "jic_monitors").await;
+    let monitors = s.read("/api/v1/alerts", "jic_monitors").await;
     assert!(
         monitors
             .as_array()
@@ -488,7 +314,7 @@ async fn a_sealed_hospital_never_reaches_a_party_or_the_log() {
         }
         // The list, less each notice's own area (the filer's input, a few hundred metres from
         // the hospital by construction): nothing else in it may locate the site.
-        let mut list = s.get("/api/v1/strike-notices", member).await;
+        let mut list = s.read("/api/v1/strike-notices", member).await;
         for n in list.as_array_mut().unwrap() {
             assert!(n["findings"].to_string().contains("within 500 m"), "{n}");
             n.as_object_mut().unwrap().remove("area");
@@ -514,7 +340,7 @@ async fn a_sealed_hospital_never_reaches_a_party_or_the_log() {
             .unwrap();
         assert!(!events.is_empty());
         seen.extend(events);
-        let list = s.get("/api/v1/notifications", member).await;
+        let list = s.read("/api/v1/notifications", member).await;
         let site = &list.as_array().unwrap()[0];
         assert_eq!(site["disclosure"], "sealed");
         assert!(site["geometry"].is_null(), "{site}");
@@ -574,10 +400,10 @@ async fn a_sealed_hospital_never_reaches_a_party_or_the_log() {
         }
     }
     // A party that is not a recipient does not even learn the notification exists.
-    let other = s.get("/api/v1/notifications", "syrian_government").await;
+    let other = s.read("/api/v1/notifications", "syrian_government").await;
     assert_eq!(other, json!([]));
     // The notifier itself keeps its coordinates.
-    let own = s.get("/api/v1/notifications", "un_ocha").await;
+    let own = s.read("/api/v1/notifications", "un_ocha").await;
     assert_eq!(own[0]["geometry"]["coordinates"][0], HOSPITAL[0]);
     s.stop().await;
 }
@@ -604,7 +430,7 @@ async fn overdue_receipts_escalate_at_the_deadline_and_the_second_threshold() {
     )
     .await;
     // Russia, a recipient, sees the warehouse coarsened to 100 m.
-    let list = s.get("/api/v1/notifications", "russia").await;
+    let list = s.read("/api/v1/notifications", "russia").await;
     let seen = &list[0]["geometry"]["coordinates"];
     assert!(
         (seen[0].as_f64().unwrap() - 36.9678).abs() < 0.0015,
@@ -632,22 +458,22 @@ async fn overdue_receipts_escalate_at_the_deadline_and_the_second_threshold() {
     // One second before the deadline: nothing.
     s.clock.set(t("2016-09-19T08:59:59+03:00"));
     jic_server::kinds::protect::tick(&s.state).await.unwrap();
-    assert!(overdue(&s.get("/api/v1/alerts", "jic").await).is_empty());
+    assert!(overdue(&s.read("/api/v1/alerts", "jic").await).is_empty());
     // At the deadline: the first escalation, for Russia only, to the joint cell.
     s.clock.set(t("2016-09-19T09:00:00+03:00"));
     jic_server::kinds::protect::tick(&s.state).await.unwrap();
     assert_eq!(
-        overdue(&s.get("/api/v1/alerts", "jic").await),
+        overdue(&s.read("/api/v1/alerts", "jic").await),
         [("russia".to_owned(), "warning".to_owned())]
     );
     // Ticking again at the same instant raises nothing new.
     jic_server::kinds::protect::tick(&s.state).await.unwrap();
-    assert_eq!(overdue(&s.get("/api/v1/alerts", "jic").await).len(), 1);
+    assert_eq!(overdue(&s.read("/api/v1/alerts", "jic").await).len(), 1);
     // At the second threshold (30 min later in the 2016 package): the second, critical.
     s.clock.set(t("2016-09-19T09:30:00+03:00"));
     jic_server::kinds::protect::tick(&s.state).await.unwrap();
     assert_eq!(
-        overdue(&s.get("/api/v1/alerts", "jic_monitors").await),
+        overdue(&s.read("/api/v1/alerts", "jic_monitors").await),
         [
             ("russia".to_owned(), "warning".to_owned()),
             ("russia".to_owned(), "critical".to_owned())
@@ -664,7 +490,7 @@ async fn overdue_receipts_escalate_at_the_deadline_and_the_second_threshold() {
     )
     .await;
     assert_eq!(
-        s.get("/api/v1/implementation", "un_envoy").await["suspended"],
+        s.read("/api/v1/implementation", "un_envoy").await["suspended"],
         true
     );
     let (status, body) = s
@@ -672,7 +498,6 @@ async fn overdue_receipts_escalate_at_the_deadline_and_the_second_threshold() {
             "russia",
             "strike.review",
             json!({"notice": "x", "decision": "concur"}),
-            false,
         )
         .await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
@@ -722,7 +547,7 @@ async fn overdue_receipts_escalate_at_the_deadline_and_the_second_threshold() {
     s.clock.set(t("2016-10-03T16:01:00+03:00"));
     let mut raised = false;
     for _ in 0..200 {
-        let alerts = s.get("/api/v1/alerts", "jic").await;
+        let alerts = s.read("/api/v1/alerts", "jic").await;
         if alerts.as_array().unwrap().iter().any(|a| {
             a["kind"] == "ack_overdue" && a["subject"]["notification"] == "sarc/urum-clinic"
         }) {
@@ -736,27 +561,6 @@ async fn overdue_receipts_escalate_at_the_deadline_and_the_second_threshold() {
         "the ticker did not escalate within 10 s of real time"
     );
     s.stop().await;
-}
-
-/// The 2016 package with the ISIL-held ring around Deir ez-Zor agreed (so a strike there is
-/// decided by the phase's rules) and a calm day allowing no verified violation.
-fn package_with_agreed_ring(dir: &std::path::Path) -> PathBuf {
-    let out = dir.join("agreement");
-    std::fs::create_dir_all(&out).unwrap();
-    for file in ["agreement.toml", "zones.geojson"] {
-        let mut text = std::fs::read_to_string(package().join(file)).unwrap();
-        if file == "agreement.toml" {
-            let ring = text.find("id = \"deir_ez_zor_isil_ring\"").unwrap();
-            let status = ring + text[ring..].find("status = \"proposed\"").unwrap();
-            text.replace_range(
-                status..status + "status = \"proposed\"".len(),
-                "status = \"agreed\"",
-            );
-            text = text.replace("max_verified_violations = 3", "max_verified_violations = 0");
-        }
-        std::fs::write(out.join(file), text).unwrap();
-    }
-    out
 }
 
 /// The `jic.phase` finding of a strike receipt: (phase, source, message).
@@ -907,7 +711,7 @@ async fn strike_notices_are_judged_under_the_phase_the_calm_day_clock_puts_in_fo
 }
 
 /// Events addressed to `member` (what its SSE stream carries), as JSON bodies.
-async fn events_for(s: &Server, member: &str) -> Vec<Value> {
+async fn events_for(s: &TestServer, member: &str) -> Vec<Value> {
     let m = member.to_owned();
     s.state
         .read(move |conn| {
@@ -966,26 +770,21 @@ async fn the_filer_alone_amends_and_withdraws_and_the_counterpart_is_told() {
     )
     .await;
     assert_eq!(
-        s.get("/api/v1/strike-notices/dez-a", "us").await["status"],
+        s.read("/api/v1/strike-notices/dez-a", "us").await["status"],
         "not_cleared"
     );
 
     // Only the filer amends or withdraws; filing the same id twice is refused.
     let (status, _) = s
-        .submit("russia", "strike.amend", notice(aim[0], aim[1]), true)
+        .submit_restricted("russia", "strike.amend", notice(aim[0], aim[1]))
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     let (status, _) = s
-        .submit(
-            "russia",
-            "strike.withdraw",
-            json!({"notice": "dez-a"}),
-            false,
-        )
+        .submit("russia", "strike.withdraw", json!({"notice": "dez-a"}))
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     let (status, _) = s
-        .submit("us", "strike.notice", notice(aim[0], aim[1]), true)
+        .submit_restricted("us", "strike.notice", notice(aim[0], aim[1]))
         .await;
     assert_eq!(status, StatusCode::CONFLICT);
 
@@ -1005,14 +804,14 @@ async fn the_filer_alone_amends_and_withdraws_and_the_counterpart_is_told() {
             .any(|f| f["rule"] == "jic.location_consistency" && f["severity"] == "conflict"),
         "{result:#}"
     );
-    let reviews = s.get("/api/v1/strike-notices/dez-a", "us").await["reviews"].clone();
+    let reviews = s.read("/api/v1/strike-notices/dez-a", "us").await["reviews"].clone();
     assert_eq!(reviews[0]["stance"], "object");
     assert_eq!(reviews[0]["version"], 1);
     assert_eq!(
         reviews[0]["current"], false,
         "an objection to version 1 is history once version 2 is filed: {reviews:#}"
     );
-    let list = s.get("/api/v1/strike-notices", "russia").await;
+    let list = s.read("/api/v1/strike-notices", "russia").await;
     assert_eq!(list[0]["area"]["coordinates"], json!([40.01, 35.23]));
     assert_eq!(list[0]["status"], "conflict");
     assert!(
@@ -1042,7 +841,7 @@ async fn the_filer_alone_amends_and_withdraws_and_the_counterpart_is_told() {
             json!({"notice": "dez-a", "reason": "our forces"}),
         ),
     ] {
-        let (status, body) = s.submit("russia", kind, payload, false).await;
+        let (status, body) = s.submit("russia", kind, payload).await;
         assert_eq!(status, StatusCode::CONFLICT, "{kind}: {body}");
         assert!(
             body["detail"].as_str().unwrap().contains("withdrawn"),
@@ -1050,11 +849,11 @@ async fn the_filer_alone_amends_and_withdraws_and_the_counterpart_is_told() {
         );
     }
     let (status, _) = s
-        .submit("us", "strike.amend", notice(aim[0], aim[1]), true)
+        .submit_restricted("us", "strike.amend", notice(aim[0], aim[1]))
         .await;
     assert_eq!(status, StatusCode::CONFLICT);
     assert_eq!(
-        s.get("/api/v1/strike-notices/dez-a", "russia").await["status"],
+        s.read("/api/v1/strike-notices/dez-a", "russia").await["status"],
         "withdrawn"
     );
     assert!(
@@ -1067,7 +866,7 @@ async fn the_filer_alone_amends_and_withdraws_and_the_counterpart_is_told() {
     // A withdrawn notice never lapses into an escalation.
     s.clock.set(t("2016-09-16T12:00:00+03:00"));
     jic_server::kinds::protect::tick(&s.state).await.unwrap();
-    let alerts = s.get("/api/v1/alerts", "jic").await;
+    let alerts = s.read("/api/v1/alerts", "jic").await;
     assert!(
         !alerts
             .as_array()
