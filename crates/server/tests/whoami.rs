@@ -9,95 +9,20 @@
     reason = "test helpers: a failure is the test failing"
 )]
 
-use std::collections::BTreeMap;
-use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+mod support;
 
-use jic_ledger::key::NoteSigner;
-use jic_server::clock::{Clock, ManualClock};
 use jic_server::config::ServerConfig;
-use jic_server::deployment::{self, DataDir, InitOptions, InitReport};
-use jic_server::{AppState, OpenOptions};
+use jic_server::deployment;
 use jiff::{SignedDuration, Timestamp};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
+use support::{TestServer, package, t};
 
-struct Server {
-    base: String,
-    _dir: tempfile::TempDir,
-    data: DataDir,
-    report: InitReport,
-    clock: Arc<ManualClock>,
-    http: reqwest::Client,
-    seqs: Mutex<BTreeMap<String, u64>>,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    task: Option<tokio::task::JoinHandle<()>>,
+async fn start(at: &str) -> TestServer {
+    support::start(ServerConfig::default(), package(), at).await
 }
 
-fn t(s: &str) -> Timestamp {
-    s.parse().unwrap()
-}
-
-async fn start(at: &str) -> Server {
-    let dir = tempfile::tempdir().unwrap();
-    let data = DataDir::new(dir.path().join("data"));
-    let report = deployment::init(
-        &data,
-        &InitOptions {
-            agreement: PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-                .join("../../scenarios/syria-2016-09/agreement"),
-            extra_members: vec![],
-            origin: "jic.test/whoami".to_owned(),
-            config: ServerConfig::default(),
-        },
-    )
-    .unwrap();
-    let clock = Arc::new(ManualClock::new(t(at)));
-    let state = AppState::open(
-        &data,
-        OpenOptions {
-            clock: clock.clone(),
-            config: deployment::read_config(&data).unwrap(),
-            registry: jic_server::kinds::default_registry(),
-            log: None,
-        },
-    )
-    .await
-    .unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(async move {
-        jic_server::run(listener, state, async move {
-            let _ = stopped.await;
-        })
-        .await
-        .unwrap();
-    });
-    Server {
-        base,
-        _dir: dir,
-        data,
-        report,
-        clock,
-        http: reqwest::Client::new(),
-        seqs: Mutex::new(BTreeMap::new()),
-        stop: Some(stop),
-        task: Some(task),
-    }
-}
-
-impl Server {
-    fn token(&self, member: &str) -> String {
-        self.report
-            .tokens
-            .iter()
-            .find(|(_, m, _)| m == member)
-            .unwrap_or_else(|| panic!("no token for {member}"))
-            .2
-            .clone()
-    }
-
+impl TestServer {
     /// GET with an optional raw `Authorization` header: status, content type, JSON body.
     async fn get(&self, path: &str, authorization: Option<&str>) -> (StatusCode, String, Value) {
         let mut req = self.http.get(format!("{}{path}", self.base));
@@ -118,56 +43,6 @@ impl Server {
             ct,
             serde_json::from_str(&text).unwrap_or(Value::Null),
         )
-    }
-
-    async fn read(&self, path: &str, member: &str) -> Value {
-        let (status, _, body) = self
-            .get(path, Some(&format!("Bearer {}", self.token(member))))
-            .await;
-        assert_eq!(status, StatusCode::OK, "{path} as {member}: {body}");
-        body
-    }
-
-    async fn file(&self, member: &str, kind: &str, payload: Value) -> Value {
-        let seq = {
-            let mut seqs = self.seqs.lock().unwrap();
-            let s = seqs.entry(member.to_owned()).or_insert(0);
-            *s += 1;
-            *s
-        };
-        let key = deployment::keys_dir(&self.data).join(format!("{member}.key"));
-        let signer = NoteSigner::from_skey(std::fs::read_to_string(key).unwrap().trim()).unwrap();
-        let body = jic_server::client::submission_body(
-            &signer,
-            member,
-            kind,
-            seq,
-            self.clock.now(),
-            payload,
-            true,
-        )
-        .unwrap();
-        let r = self
-            .http
-            .post(format!("{}/api/v1/submissions", self.base))
-            .header("content-type", "application/json")
-            .body(body)
-            .send()
-            .await
-            .unwrap();
-        let status = r.status();
-        let body: Value = r.json().await.unwrap();
-        assert_eq!(status, StatusCode::OK, "{member} {kind}: {body}");
-        body
-    }
-
-    async fn stop(mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(task) = self.task.take() {
-            task.await.unwrap();
-        }
     }
 }
 
@@ -268,28 +143,31 @@ fn instant(v: &Value) -> Timestamp {
 #[tokio::test]
 async fn air_operations_carry_the_receipt_time_each_reader_learned_of_them() {
     let s = start("2016-09-17T08:00:00Z").await;
-    let filed_at = s.clock.now();
-    s.file(
+    let filed_at = s.now();
+    s.ok(
         "us",
         "air_operation.file",
         flight("US-1", "2016-09-17T10:00:00Z", 20_000),
+        true,
     )
     .await;
     // An amendment later keeps the first receipt.
     s.clock.set(t("2016-09-17T08:30:00Z"));
-    s.file(
+    s.ok(
         "us",
         "air_operation.amend",
         flight("US-1", "2016-09-17T10:00:00Z", 21_000),
+        true,
     )
     .await;
     // A conflicting plan by another party reveals US-1's conflicting legs to it, then.
     s.clock.set(t("2016-09-17T09:00:00Z"));
     let answer = s
-        .file(
+        .ok(
             "russia",
             "air_operation.file",
             flight("RU-1", "2016-09-17T10:00:00Z", 21_000),
+            true,
         )
         .await;
     assert_eq!(
@@ -335,19 +213,21 @@ async fn air_operations_carry_the_receipt_time_each_reader_learned_of_them() {
 #[tokio::test]
 async fn notifications_carry_the_first_versions_receipt_time() {
     let s = start("2016-09-18T06:00:00Z").await;
-    let first_at = s.clock.now();
+    let first_at = s.now();
     let site = json!({"id": "clinic-1", "category": "clinic",
                       "geometry": {"type": "Point", "coordinates": [37.15, 36.20]},
                       "precision_m": 100, "recipients": ["us", "russia"],
                       "valid_from": "2016-09-18T00:00:00Z", "disclosure": "shared"});
-    s.file("un_ocha", "humanitarian.site", site.clone()).await;
+    s.ok("un_ocha", "humanitarian.site", site.clone(), true)
+        .await;
     s.clock.set(t("2016-09-18T07:00:00Z"));
     let mut moved = site;
     moved["geometry"] = json!({"type": "Point", "coordinates": [37.16, 36.21]});
-    s.file(
+    s.ok(
         "un_ocha",
         "humanitarian.amend",
         json!({"notification": "un_ocha/clinic-1", "site": moved}),
+        true,
     )
     .await;
     for reader in ["un_ocha", "us"] {
