@@ -28,6 +28,26 @@ async fn start_with(at: &str, agreement: PathBuf) -> TestServer {
     support::start(ServerConfig::default(), agreement, at).await
 }
 
+/// The protect decisions a replay of the stored log computes, and those the log holds (kind,
+/// body), each in log order.
+async fn replayed_and_logged(s: &TestServer) -> (Vec<(String, Value)>, Vec<(String, Value)>) {
+    s.state
+        .read(|conn| {
+            let replay = jic_server::kinds::protect::replay(conn, i64::MAX as u64)?;
+            let mut stmt = conn
+                .prepare("SELECT kind, body_json FROM decision WHERE kind LIKE 'protect.%' ORDER BY leaf_index")
+                .unwrap();
+            let logged: Vec<(String, Value)> = stmt
+                .query_map([], |r| Ok((r.get::<_, String>(0)?, serde_json::from_str(&r.get::<_, String>(1)?).unwrap())))
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap();
+            Ok((replay.decisions, logged))
+        })
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
 async fn urum_al_kubra_convoy_conflict_names_the_movement_and_its_receipts() {
     let s = start("2016-09-19T08:30:00+03:00").await;
@@ -514,22 +534,7 @@ async fn overdue_receipts_escalate_at_the_deadline_and_the_second_threshold() {
     .await;
 
     // Replaying the stored log reproduces every decision that was logged.
-    let (replayed, logged) = s
-        .state
-        .read(|conn| {
-            let replay = jic_server::kinds::protect::replay(conn, i64::MAX as u64)?;
-            let mut stmt = conn
-                .prepare("SELECT kind, body_json FROM decision WHERE kind LIKE 'protect.%' ORDER BY leaf_index")
-                .unwrap();
-            let logged: Vec<(String, Value)> = stmt
-                .query_map([], |r| Ok((r.get::<_, String>(0)?, serde_json::from_str(&r.get::<_, String>(1)?).unwrap())))
-                .unwrap()
-                .collect::<Result<_, _>>()
-                .unwrap();
-            Ok((replay.decisions, logged))
-        })
-        .await
-        .unwrap();
+    let (replayed, logged) = replayed_and_logged(&s).await;
     assert!(logged.len() >= 6, "{logged:#?}");
     assert_eq!(replayed, logged);
 
@@ -690,22 +695,7 @@ async fn strike_notices_are_judged_under_the_phase_the_calm_day_clock_puts_in_fo
     );
 
     // The stored log replays to the same decisions (the phase travels with each notice).
-    let (replayed, logged) = s
-        .state
-        .read(|conn| {
-            let replay = jic_server::kinds::protect::replay(conn, i64::MAX as u64)?;
-            let mut stmt = conn
-                .prepare("SELECT kind, body_json FROM decision WHERE kind LIKE 'protect.%' ORDER BY leaf_index")
-                .unwrap();
-            let logged: Vec<(String, Value)> = stmt
-                .query_map([], |r| Ok((r.get::<_, String>(0)?, serde_json::from_str(&r.get::<_, String>(1)?).unwrap())))
-                .unwrap()
-                .collect::<Result<_, _>>()
-                .unwrap();
-            Ok((replay.decisions, logged))
-        })
-        .await
-        .unwrap();
+    let (replayed, logged) = replayed_and_logged(&s).await;
     assert_eq!(replayed, logged);
     s.stop().await;
 }
@@ -877,22 +867,7 @@ async fn the_filer_alone_amends_and_withdraws_and_the_counterpart_is_told() {
     );
 
     // Replaying the stored log reproduces every decision, amendment and withdrawal included.
-    let (replayed, logged) = s
-        .state
-        .read(|conn| {
-            let replay = jic_server::kinds::protect::replay(conn, i64::MAX as u64)?;
-            let mut stmt = conn
-                .prepare("SELECT kind, body_json FROM decision WHERE kind LIKE 'protect.%' ORDER BY leaf_index")
-                .unwrap();
-            let logged: Vec<(String, Value)> = stmt
-                .query_map([], |r| Ok((r.get::<_, String>(0)?, serde_json::from_str(&r.get::<_, String>(1)?).unwrap())))
-                .unwrap()
-                .collect::<Result<_, _>>()
-                .unwrap();
-            Ok((replay.decisions, logged))
-        })
-        .await
-        .unwrap();
+    let (replayed, logged) = replayed_and_logged(&s).await;
     assert!(
         logged.iter().any(|(k, _)| k == "protect.strike_amended")
             && logged.iter().any(|(k, _)| k == "protect.strike_withdrawn"),
