@@ -543,6 +543,89 @@ fn notice_record(r: &rusqlite::Row<'_>) -> rusqlite::Result<StrikeNoticeRecord> 
     })
 }
 
+/// Every row `sql` answers for `params`, each read by `record`, in the query's order.
+fn all_rows<T, P: rusqlite::Params>(
+    conn: &Connection,
+    sql: &str,
+    params: P,
+    record: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+) -> Result<Vec<T>, StoreError> {
+    let mut stmt = conn.prepare(sql)?;
+    let rows = stmt.query_map(params, record)?.collect::<Result<_, _>>()?;
+    Ok(rows)
+}
+
+/// The text in the first column of the row `sql` answers for `params`, if there is one.
+fn one_text<P: rusqlite::Params>(
+    conn: &Connection,
+    sql: &str,
+    params: P,
+) -> Result<Option<String>, StoreError> {
+    Ok(conn.query_row(sql, params, |r| r.get(0)).optional()?)
+}
+
+fn log_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ProtectLogRow> {
+    Ok(ProtectLogRow {
+        leaf_index: r.get(0)?,
+        kind: r.get(1)?,
+        party: r.get(2)?,
+        received: r.get(3)?,
+        payload_json: r.get(4)?,
+    })
+}
+
+fn notification_record(r: &rusqlite::Row<'_>) -> rusqlite::Result<NotificationRecord> {
+    Ok(NotificationRecord {
+        id: r.get(0)?,
+        org: r.get(1)?,
+        kind: r.get(2)?,
+        disclosure: r.get(3)?,
+        status: r.get(4)?,
+        version: r.get(5)?,
+        body_json: r.get(6)?,
+        ack_deadline: r.get(7)?,
+        updated: r.get(8)?,
+    })
+}
+
+fn acknowledgment_record(r: &rusqlite::Row<'_>) -> rusqlite::Result<AcknowledgmentRecord> {
+    Ok(AcknowledgmentRecord {
+        party: r.get(0)?,
+        version: r.get(1)?,
+        time: r.get(2)?,
+    })
+}
+
+fn review_record(r: &rusqlite::Row<'_>) -> rusqlite::Result<StrikeReviewRecord> {
+    Ok(StrikeReviewRecord {
+        party: r.get(0)?,
+        stance: r.get(1)?,
+        reason: r.get(2)?,
+        time: r.get(3)?,
+        notice_version: r.get(4)?,
+        current: r.get::<_, Option<bool>>(5)?.unwrap_or(false),
+    })
+}
+
+fn stop_request_record(r: &rusqlite::Row<'_>) -> rusqlite::Result<StopRequestRecord> {
+    Ok(StopRequestRecord {
+        party: r.get(0)?,
+        reason: r.get(1)?,
+        time: r.get(2)?,
+        leaf_index: r.get(3)?,
+        acknowledged_leaf: r.get(4)?,
+    })
+}
+
+fn suspension_record(r: &rusqlite::Row<'_>) -> rusqlite::Result<SuspensionRecord> {
+    Ok(SuspensionRecord {
+        party: r.get(0)?,
+        action: r.get(1)?,
+        reason: r.get(2)?,
+        time: r.get(3)?,
+    })
+}
+
 impl ProtectRead for Connection {
     fn protect_fingerprint(
         &self,
@@ -579,116 +662,74 @@ impl ProtectRead for Connection {
              ORDER BY leaf_index",
             in_list(kinds)
         );
-        let mut stmt = self.prepare(&q)?;
-        let rows = stmt
-            .query_map(params![leaf(below), tick], |r| {
-                Ok(ProtectLogRow {
-                    leaf_index: r.get(0)?,
-                    kind: r.get(1)?,
-                    party: r.get(2)?,
-                    received: r.get(3)?,
-                    payload_json: r.get(4)?,
-                })
-            })?
-            .collect::<Result<_, _>>()?;
-        Ok(rows)
+        all_rows(self, &q, params![leaf(below), tick], log_row)
     }
 
     fn strike_notice_body_at(&self, leaf_index: u64) -> Result<Option<String>, StoreError> {
-        Ok(self
-            .query_row(
-                "SELECT body_json FROM strike_notice WHERE leaf_index = ?1",
-                [leaf(leaf_index)],
-                |r| r.get(0),
-            )
-            .optional()?)
+        one_text(
+            self,
+            "SELECT body_json FROM strike_notice WHERE leaf_index = ?1",
+            [leaf(leaf_index)],
+        )
     }
 
     fn strike_notice_body(&self, id: &str) -> Result<Option<String>, StoreError> {
-        Ok(self
-            .query_row(
-                "SELECT body_json FROM strike_notice WHERE id = ?1",
-                [id],
-                |r| r.get(0),
-            )
-            .optional()?)
+        one_text(
+            self,
+            "SELECT body_json FROM strike_notice WHERE id = ?1",
+            [id],
+        )
     }
 
     fn strike_notice_party(&self, id: &str) -> Result<Option<String>, StoreError> {
-        Ok(self
-            .query_row("SELECT party FROM strike_notice WHERE id = ?1", [id], |r| {
-                r.get(0)
-            })
-            .optional()?)
+        one_text(self, "SELECT party FROM strike_notice WHERE id = ?1", [id])
     }
 
     fn agreement_hash_in_force(&self) -> Result<Option<String>, StoreError> {
-        Ok(self
-            .query_row(
-                "SELECT hash FROM agreement_version WHERE status = 'in_force'
-                 ORDER BY number DESC LIMIT 1",
-                [],
-                |r| r.get(0),
-            )
-            .optional()?)
+        one_text(
+            self,
+            "SELECT hash FROM agreement_version WHERE status = 'in_force'
+             ORDER BY number DESC LIMIT 1",
+            [],
+        )
     }
 
     fn notifications(&self) -> Result<Vec<NotificationRecord>, StoreError> {
-        let mut stmt = self.prepare(
+        all_rows(
+            self,
             "SELECT id, org, kind, disclosure, status, version, body_json, ack_deadline, updated
              FROM humanitarian_notification ORDER BY id",
-        )?;
-        let rows = stmt
-            .query_map([], |r| {
-                Ok(NotificationRecord {
-                    id: r.get(0)?,
-                    org: r.get(1)?,
-                    kind: r.get(2)?,
-                    disclosure: r.get(3)?,
-                    status: r.get(4)?,
-                    version: r.get(5)?,
-                    body_json: r.get(6)?,
-                    ack_deadline: r.get(7)?,
-                    updated: r.get(8)?,
-                })
-            })?
-            .collect::<Result<_, _>>()?;
-        Ok(rows)
+            [],
+            notification_record,
+        )
     }
 
     fn notification_recipients(&self, id: &str) -> Result<Vec<String>, StoreError> {
-        let mut stmt = self.prepare(
+        all_rows(
+            self,
             "SELECT party FROM notification_recipient WHERE notification_id = ?1 ORDER BY party",
-        )?;
-        let rows = stmt
-            .query_map([id], |r| r.get(0))?
-            .collect::<Result<_, _>>()?;
-        Ok(rows)
+            [id],
+            |r| r.get(0),
+        )
     }
 
     fn acknowledgments(&self, id: &str) -> Result<Vec<AcknowledgmentRecord>, StoreError> {
-        let mut stmt = self.prepare(
+        all_rows(
+            self,
             "SELECT party, version, time FROM acknowledgment WHERE notification_id = ?1
              ORDER BY leaf_index",
-        )?;
-        let rows = stmt
-            .query_map([id], |r| {
-                Ok(AcknowledgmentRecord {
-                    party: r.get(0)?,
-                    version: r.get(1)?,
-                    time: r.get(2)?,
-                })
-            })?
-            .collect::<Result<_, _>>()?;
-        Ok(rows)
+            [id],
+            acknowledgment_record,
+        )
     }
 
     fn strike_notices(&self) -> Result<Vec<StrikeNoticeRecord>, StoreError> {
-        let mut stmt = self.prepare(&format!("{NOTICE_COLUMNS} ORDER BY n.leaf_index"))?;
-        let rows = stmt
-            .query_map([], notice_record)?
-            .collect::<Result<_, _>>()?;
-        Ok(rows)
+        all_rows(
+            self,
+            &format!("{NOTICE_COLUMNS} ORDER BY n.leaf_index"),
+            [],
+            notice_record,
+        )
     }
 
     fn strike_notice(&self, id: &str) -> Result<Option<StrikeNoticeRecord>, StoreError> {
@@ -702,60 +743,34 @@ impl ProtectRead for Connection {
     }
 
     fn strike_reviews(&self, id: &str) -> Result<Vec<StrikeReviewRecord>, StoreError> {
-        let mut stmt = self.prepare(
+        all_rows(
+            self,
             "SELECT r.party, r.stance, r.reason, r.time, r.notice_version,
                  r.notice_version = COALESCE(json_extract(n.body_json, '$.version'), 1)
              FROM strike_review r LEFT JOIN strike_notice n ON n.id = r.notice_id
              WHERE r.notice_id = ?1 ORDER BY r.leaf_index",
-        )?;
-        let rows = stmt
-            .query_map([id], |r| {
-                Ok(StrikeReviewRecord {
-                    party: r.get(0)?,
-                    stance: r.get(1)?,
-                    reason: r.get(2)?,
-                    time: r.get(3)?,
-                    notice_version: r.get(4)?,
-                    current: r.get::<_, Option<bool>>(5)?.unwrap_or(false),
-                })
-            })?
-            .collect::<Result<_, _>>()?;
-        Ok(rows)
+            [id],
+            review_record,
+        )
     }
 
     fn stop_requests(&self, id: &str) -> Result<Vec<StopRequestRecord>, StoreError> {
-        let mut stmt = self.prepare(
+        all_rows(
+            self,
             "SELECT party, reason, time, leaf_index, answered_leaf FROM stop_request
              WHERE notice_id = ?1 ORDER BY id",
-        )?;
-        let rows = stmt
-            .query_map([id], |r| {
-                Ok(StopRequestRecord {
-                    party: r.get(0)?,
-                    reason: r.get(1)?,
-                    time: r.get(2)?,
-                    leaf_index: r.get(3)?,
-                    acknowledged_leaf: r.get(4)?,
-                })
-            })?
-            .collect::<Result<_, _>>()?;
-        Ok(rows)
+            [id],
+            stop_request_record,
+        )
     }
 
     fn suspensions(&self) -> Result<Vec<SuspensionRecord>, StoreError> {
-        let mut stmt =
-            self.prepare("SELECT party, action, reason, time FROM suspension ORDER BY leaf_index")?;
-        let rows = stmt
-            .query_map([], |r| {
-                Ok(SuspensionRecord {
-                    party: r.get(0)?,
-                    action: r.get(1)?,
-                    reason: r.get(2)?,
-                    time: r.get(3)?,
-                })
-            })?
-            .collect::<Result<_, _>>()?;
-        Ok(rows)
+        all_rows(
+            self,
+            "SELECT party, action, reason, time FROM suspension ORDER BY leaf_index",
+            [],
+            suspension_record,
+        )
     }
 }
 
