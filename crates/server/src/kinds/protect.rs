@@ -855,22 +855,9 @@ fn persist(
                     continue;
                 }
                 let body = json!({"notice": s.payload, "prelude": prelude_json(prelude)});
-                let (verdict_json, body_json) = (full.to_string(), body.to_string());
-                let deadline = review_deadline.to_string();
+                let texts = NoticeTexts::new(&full, &body, *review_deadline, &now);
                 ctx.with_sqlite(|tx| {
-                    tx.insert_strike_notice(&StrikeNoticeRow {
-                        id: &assessment.notice,
-                        party: &s.party,
-                        air_operation: s.payload["air_operation"].as_str(),
-                        status,
-                        verdict_json: &verdict_json,
-                        body_json: &body_json,
-                        window_start: s.payload["window"]["start"].as_str(),
-                        window_end: s.payload["window"]["end"].as_str(),
-                        review_deadline: &deadline,
-                        leaf_index: leaf,
-                        updated: &now,
-                    })
+                    tx.insert_strike_notice(&texts.row(s, &assessment.notice, status, leaf))
                 })?;
                 // The counterparts receive the notice at once, with every finding.
                 let mut audience = counterparts.clone();
@@ -984,23 +971,53 @@ fn amend_notice(
     }
     body["preludes"][leaf.to_string()] = prelude_json(prelude);
     let now = ctx.now().to_string();
-    let (verdict_json, body_json) = (full.to_string(), body.to_string());
-    let deadline = review_deadline.to_string();
+    let texts = NoticeTexts::new(full, &body, review_deadline, &now);
     ctx.with_sqlite(|tx| {
-        tx.amend_strike_notice(&StrikeNoticeRow {
-            id: &assessment.notice,
+        tx.amend_strike_notice(&texts.row(s, &assessment.notice, assessment.verdict.as_str(), leaf))
+    })
+}
+
+/// The texts a strike notice's row stores, serialised once for a filing or an amendment.
+struct NoticeTexts {
+    verdict_json: String,
+    body_json: String,
+    review_deadline: String,
+    updated: String,
+}
+
+impl NoticeTexts {
+    fn new(full: &Value, body: &Value, review_deadline: Timestamp, updated: &str) -> Self {
+        Self {
+            verdict_json: full.to_string(),
+            body_json: body.to_string(),
+            review_deadline: review_deadline.to_string(),
+            updated: updated.to_owned(),
+        }
+    }
+
+    /// The row of notice `id` filed or amended by `s` (its air operation and window as the
+    /// payload gives them) with `status`, recorded at `leaf_index`.
+    fn row<'a>(
+        &'a self,
+        s: &'a Accepted,
+        id: &'a str,
+        status: &'a str,
+        leaf_index: u64,
+    ) -> StrikeNoticeRow<'a> {
+        StrikeNoticeRow {
+            id,
             party: &s.party,
             air_operation: s.payload["air_operation"].as_str(),
-            status: assessment.verdict.as_str(),
-            verdict_json: &verdict_json,
-            body_json: &body_json,
+            status,
+            verdict_json: &self.verdict_json,
+            body_json: &self.body_json,
             window_start: s.payload["window"]["start"].as_str(),
             window_end: s.payload["window"]["end"].as_str(),
-            review_deadline: &deadline,
-            leaf_index: leaf,
-            updated: &now,
-        })
-    })
+            review_deadline: &self.review_deadline,
+            leaf_index,
+            updated: &self.updated,
+        }
+    }
 }
 
 fn notice_filer(conn: &Connection, notice: &str) -> Result<String, ApiError> {
