@@ -14,7 +14,7 @@ use jic_server::config::ServerConfig;
 use jiff::{SignedDuration, Timestamp};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use support::{TestServer, flight, package, package_with_agreed_ring, t};
+use support::{DEZ_AIM, TestServer, dez_a_notice, flight, package, t};
 
 async fn start(at: &str) -> TestServer {
     support::start(ServerConfig::default(), package(), at).await
@@ -193,33 +193,11 @@ async fn a_malformed_as_of_is_a_problem_and_a_future_one_answers_like_now() {
 
 #[tokio::test]
 async fn an_amended_strike_notice_shows_version_one_and_its_verdict_then() {
-    let dir = tempfile::tempdir().unwrap();
-    let s = support::start(
-        ServerConfig::default(),
-        package_with_agreed_ring(dir.path()),
-        "2016-09-16T10:00:00+03:00",
-    )
-    .await;
-    let aim = [40.06, 35.30];
-    s.ok(
-        "us",
-        "air_operation.file",
-        flight(
-            "op-a",
-            &[(40.6, 35.6), (aim[0], aim[1]), (40.6, 35.6)],
-            "2016-09-16T10:40:00+03:00",
-        ),
-        true,
-    )
-    .await;
-    let notice = |lon: f64, lat: f64| {
-        json!({"id": "dez-a", "group": "isil",
-               "area": {"type": "Point", "coordinates": [lon, lat], "radius_m": 500},
-               "window": {"start": "2016-09-16T11:00:00+03:00", "end": "2016-09-16T11:30:00+03:00"},
-               "effects_radius_m": 500, "air_operation": "op-a"})
-    };
+    let (_package, s) = support::start_with_agreed_ring("2016-09-16T10:00:00+03:00").await;
+    let aim = DEZ_AIM;
+    s.file_strike_run("op-a", aim, "2016-09-16").await;
     let filed = s
-        .ok("us", "strike.notice", notice(aim[0], aim[1]), true)
+        .ok("us", "strike.notice", dez_a_notice(aim[0], aim[1]), true)
         .await;
     assert_eq!(filed["result"]["verdict"], "clear", "{filed:#}");
     s.clock.set(t("2016-09-16T10:05:00+03:00"));
@@ -231,7 +209,9 @@ async fn an_amended_strike_notice_shows_version_one_and_its_verdict_then() {
     )
     .await;
     s.clock.set(t("2016-09-16T10:10:00+03:00"));
-    let amended = s.ok("us", "strike.amend", notice(40.01, 35.23), true).await;
+    let amended = s
+        .ok("us", "strike.amend", dez_a_notice(40.01, 35.23), true)
+        .await;
     assert_eq!(amended["result"]["verdict"], "conflict", "{amended:#}");
     s.clock.set(t("2016-09-16T10:20:00+03:00"));
     let route = "/api/v1/strike-notices";

@@ -18,7 +18,7 @@ use jic_server::config::ServerConfig;
 use jiff::Timestamp;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use support::{TestServer, flight, package, package_with_agreed_ring, t};
+use support::{DEZ_AIM, TestServer, dez_a_notice, flight, package, t};
 
 async fn start(at: &str) -> TestServer {
     start_with(at, package()).await
@@ -585,15 +585,10 @@ fn phase_finding(receipt: &Value) -> (String, String, String) {
 
 #[tokio::test]
 async fn strike_notices_are_judged_under_the_phase_the_calm_day_clock_puts_in_force() {
-    let dir = tempfile::tempdir().unwrap();
-    let s = start_with(
-        "2016-09-16T10:00:00+03:00",
-        package_with_agreed_ring(dir.path()),
-    )
-    .await;
+    let (_package, s) = support::start_with_agreed_ring("2016-09-16T10:00:00+03:00").await;
     // West of the Deir ez-Zor enclave, in the ISIL-held ring, kilometres from any ground held
     // by a party to the cessation.
-    let aim = [40.06, 35.30];
+    let aim = DEZ_AIM;
     let notice = |id: &str, day: &str| {
         json!({"id": id, "group": "isil",
                "area": {"type": "Point", "coordinates": aim, "radius_m": 500},
@@ -603,17 +598,7 @@ async fn strike_notices_are_judged_under_the_phase_the_calm_day_clock_puts_in_fo
     let strike = |id: &'static str, day: &'static str| {
         let s = &s;
         async move {
-            s.ok(
-                "us",
-                "air_operation.file",
-                flight(
-                    &format!("op-{id}"),
-                    &[(40.6, 35.6), (aim[0], aim[1]), (40.6, 35.6)],
-                    &format!("{day}T10:40:00+03:00"),
-                ),
-                true,
-            )
-            .await;
+            s.file_strike_run(&format!("op-{id}"), aim, day).await;
             s.ok("us", "strike.notice", notice(id, day), true).await
         }
     };
@@ -722,32 +707,11 @@ async fn events_for(s: &TestServer, member: &str) -> Vec<Value> {
 
 #[tokio::test]
 async fn the_filer_alone_amends_and_withdraws_and_the_counterpart_is_told() {
-    let dir = tempfile::tempdir().unwrap();
-    let s = start_with(
-        "2016-09-16T10:00:00+03:00",
-        package_with_agreed_ring(dir.path()),
-    )
-    .await;
-    let aim = [40.06, 35.30];
-    s.ok(
-        "us",
-        "air_operation.file",
-        flight(
-            "op-a",
-            &[(40.6, 35.6), (aim[0], aim[1]), (40.6, 35.6)],
-            "2016-09-16T10:40:00+03:00",
-        ),
-        true,
-    )
-    .await;
-    let notice = |lon: f64, lat: f64| {
-        json!({"id": "dez-a", "group": "isil",
-               "area": {"type": "Point", "coordinates": [lon, lat], "radius_m": 500},
-               "window": {"start": "2016-09-16T11:00:00+03:00", "end": "2016-09-16T11:30:00+03:00"},
-               "effects_radius_m": 500, "air_operation": "op-a"})
-    };
+    let (_package, s) = support::start_with_agreed_ring("2016-09-16T10:00:00+03:00").await;
+    let aim = DEZ_AIM;
+    s.file_strike_run("op-a", aim, "2016-09-16").await;
     let filed = s
-        .ok("us", "strike.notice", notice(aim[0], aim[1]), true)
+        .ok("us", "strike.notice", dez_a_notice(aim[0], aim[1]), true)
         .await;
     assert_eq!(filed["result"]["verdict"], "clear", "{filed:#}");
     // Russia objects to the first version.
@@ -766,7 +730,7 @@ async fn the_filer_alone_amends_and_withdraws_and_the_counterpart_is_told() {
 
     // Only the filer amends or withdraws; filing the same id twice is refused.
     let (status, _) = s
-        .submit_restricted("russia", "strike.amend", notice(aim[0], aim[1]))
+        .submit_restricted("russia", "strike.amend", dez_a_notice(aim[0], aim[1]))
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     let (status, _) = s
@@ -774,14 +738,16 @@ async fn the_filer_alone_amends_and_withdraws_and_the_counterpart_is_told() {
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     let (status, _) = s
-        .submit_restricted("us", "strike.notice", notice(aim[0], aim[1]))
+        .submit_restricted("us", "strike.notice", dez_a_notice(aim[0], aim[1]))
         .await;
     assert_eq!(status, StatusCode::CONFLICT);
 
     // The amendment moves the area ~9 km off the filer's own route: re-evaluated, flagged, and
     // the review reopens (the objection was to another version).
     s.clock.set(t("2016-09-16T10:10:00+03:00"));
-    let amended = s.ok("us", "strike.amend", notice(40.01, 35.23), true).await;
+    let amended = s
+        .ok("us", "strike.amend", dez_a_notice(40.01, 35.23), true)
+        .await;
     let result = &amended["result"];
     assert_eq!(result["decision"], "strike_amended", "{result:#}");
     assert_eq!(result["version"], 2);
@@ -839,7 +805,7 @@ async fn the_filer_alone_amends_and_withdraws_and_the_counterpart_is_told() {
         );
     }
     let (status, _) = s
-        .submit_restricted("us", "strike.amend", notice(aim[0], aim[1]))
+        .submit_restricted("us", "strike.amend", dez_a_notice(aim[0], aim[1]))
         .await;
     assert_eq!(status, StatusCode::CONFLICT);
     assert_eq!(

@@ -91,6 +91,32 @@ pub(crate) fn flight(id: &str, path: &[(f64, f64)], start: &str) -> Value {
     json!({"id": id, "waypoints": waypoints})
 }
 
+/// Where the Deir ez-Zor strike notices of the tests aim (lon, lat): west of the enclave, in the
+/// ISIL-held ring, kilometres from any ground held by a party to the cessation.
+pub(crate) const DEZ_AIM: [f64; 2] = [40.06, 35.30];
+
+/// A server on a copy of the package with the ring around Deir ez-Zor agreed
+/// ([`package_with_agreed_ring`]), the clock at `now`; the directory holds the copy.
+pub(crate) async fn start_with_agreed_ring(now: &str) -> (tempfile::TempDir, TestServer) {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(
+        ServerConfig::default(),
+        package_with_agreed_ring(dir.path()),
+        now,
+    )
+    .await;
+    (dir, server)
+}
+
+/// The strike notice `dez-a` for air operation `op-a`: a 500 m circle at (`lon`, `lat`), struck
+/// 11:00–11:30 (+03:00) on 16 September 2016.
+pub(crate) fn dez_a_notice(lon: f64, lat: f64) -> Value {
+    json!({"id": "dez-a", "group": "isil",
+           "area": {"type": "Point", "coordinates": [lon, lat], "radius_m": 500},
+           "window": {"start": "2016-09-16T11:00:00+03:00", "end": "2016-09-16T11:30:00+03:00"},
+           "effects_radius_m": 500, "air_operation": "op-a"})
+}
+
 /// Initialises a deployment of `agreement` with `config` and serves it, the clock at `now`.
 pub(crate) async fn start(config: ServerConfig, agreement: PathBuf, now: &str) -> TestServer {
     let dir = tempfile::tempdir().unwrap();
@@ -222,6 +248,22 @@ impl TestServer {
             .await;
         assert_eq!(status, StatusCode::OK, "{kind} by {member}: {body}");
         body
+    }
+
+    /// Files the US air operation `id` for `day` (YYYY-MM-DD): out from (40.6, 35.6) over
+    /// `aim` and back, from 10:40 (+03:00); the accepted answer.
+    pub(crate) async fn file_strike_run(&self, id: &str, aim: [f64; 2], day: &str) -> Value {
+        self.ok(
+            "us",
+            "air_operation.file",
+            flight(
+                id,
+                &[(40.6, 35.6), (aim[0], aim[1]), (40.6, 35.6)],
+                &format!("{day}T10:40:00+03:00"),
+            ),
+            true,
+        )
+        .await
     }
 
     /// `GET path` with the member's bearer token: the status and the text.
