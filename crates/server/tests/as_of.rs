@@ -14,7 +14,7 @@ use jic_server::config::ServerConfig;
 use jiff::{SignedDuration, Timestamp};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use support::{DEZ_AIM, TestServer, dez_a_notice, flight, package, t};
+use support::{DEZ_AIM, TestServer, dez_a_notice, flight, package, t, urum_warehouse};
 
 async fn start(at: &str) -> TestServer {
     support::start(ServerConfig::default(), package(), at).await
@@ -267,16 +267,8 @@ async fn an_amended_strike_notice_shows_version_one_and_its_verdict_then() {
 #[tokio::test]
 async fn an_alert_acknowledged_later_is_open_at_an_earlier_instant() {
     let s = start("2016-09-19T08:00:00+03:00").await;
-    s.ok(
-        "sarc",
-        "humanitarian.site",
-        json!({"id": "urum-warehouse", "category": "warehouse",
-               "geometry": {"type": "Point", "coordinates": [36.9678, 36.1516]},
-               "precision_m": 100, "recipients": ["us", "russia"],
-               "valid_from": "2016-09-19T00:00:00+03:00", "disclosure": "shared"}),
-        true,
-    )
-    .await;
+    s.ok("sarc", "humanitarian.site", urum_warehouse(), true)
+        .await;
     // At the deadline nobody has acknowledged: the joint cell is alerted.
     s.clock.set(t("2016-09-19T09:00:00+03:00"));
     jic_server::kinds::protect::tick(&s.state).await.unwrap();

@@ -18,7 +18,7 @@ use jic_server::config::ServerConfig;
 use jiff::Timestamp;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use support::{DEZ_AIM, TestServer, dez_a_notice, flight, package, t};
+use support::{DEZ_AIM, TestServer, dez_a_notice, flight, package, t, urum_warehouse};
 
 async fn start(at: &str) -> TestServer {
     start_with(at, package()).await
@@ -431,16 +431,8 @@ async fn a_sealed_hospital_never_reaches_a_party_or_the_log() {
 #[tokio::test]
 async fn overdue_receipts_escalate_at_the_deadline_and_the_second_threshold() {
     let s = start("2016-09-19T08:00:00+03:00").await;
-    s.ok(
-        "sarc",
-        "humanitarian.site",
-        json!({"id": "urum-warehouse", "category": "warehouse",
-               "geometry": {"type": "Point", "coordinates": [36.9678, 36.1516]},
-               "precision_m": 100, "recipients": ["us", "russia"],
-               "valid_from": "2016-09-19T00:00:00+03:00", "disclosure": "shared"}),
-        true,
-    )
-    .await;
+    s.ok("sarc", "humanitarian.site", urum_warehouse(), true)
+        .await;
     s.clock.set(t("2016-09-19T08:20:00+03:00"));
     s.ok(
         "us",

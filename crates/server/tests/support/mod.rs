@@ -117,6 +117,15 @@ pub(crate) fn dez_a_notice(lon: f64, lat: f64) -> Value {
            "effects_radius_m": 500, "air_operation": "op-a"})
 }
 
+/// The SARC warehouse at Urum al-Kubra as a shared humanitarian site, notified to the US and
+/// Russia from 19 September 2016.
+pub(crate) fn urum_warehouse() -> Value {
+    json!({"id": "urum-warehouse", "category": "warehouse",
+           "geometry": {"type": "Point", "coordinates": [36.9678, 36.1516]},
+           "precision_m": 100, "recipients": ["us", "russia"],
+           "valid_from": "2016-09-19T00:00:00+03:00", "disclosure": "shared"})
+}
+
 /// Initialises a deployment of `agreement` with `config` and serves it, the clock at `now`.
 pub(crate) async fn start(config: ServerConfig, agreement: PathBuf, now: &str) -> TestServer {
     let dir = tempfile::tempdir().unwrap();
