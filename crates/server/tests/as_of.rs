@@ -10,15 +10,10 @@
 
 mod support;
 
-use jic_server::config::ServerConfig;
 use jiff::{SignedDuration, Timestamp};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use support::{DEZ_AIM, TestServer, dez_a_notice, flight, package, t, urum_warehouse};
-
-async fn start(at: &str) -> TestServer {
-    support::start(ServerConfig::default(), package(), at).await
-}
+use support::{DEZ_AIM, TestServer, dez_a_notice, flight, start_at, t, urum_warehouse};
 
 impl TestServer {
     /// `GET path` as `member`: status, content type, body.
@@ -90,7 +85,7 @@ fn clinic(lon: f64, lat: f64) -> Value {
 #[tokio::test]
 async fn an_amended_notification_shows_its_first_version_and_no_later_receipt_at_an_earlier_instant()
  {
-    let s = start("2016-09-18T06:00:00Z").await;
+    let s = start_at("2016-09-18T06:00:00Z").await;
     s.ok("un_ocha", "humanitarian.site", clinic(37.15, 36.20), true)
         .await;
     s.clock.set(t("2016-09-18T07:00:00Z"));
@@ -164,7 +159,7 @@ async fn an_amended_notification_shows_its_first_version_and_no_later_receipt_at
 
 #[tokio::test]
 async fn a_malformed_as_of_is_a_problem_and_a_future_one_answers_like_now() {
-    let s = start("2016-09-18T06:00:00Z").await;
+    let s = start_at("2016-09-18T06:00:00Z").await;
     s.ok("un_ocha", "humanitarian.site", clinic(37.15, 36.20), true)
         .await;
     for route in [
@@ -195,19 +190,10 @@ async fn a_malformed_as_of_is_a_problem_and_a_future_one_answers_like_now() {
 async fn an_amended_strike_notice_shows_version_one_and_its_verdict_then() {
     let (_package, s) = support::start_with_agreed_ring("2016-09-16T10:00:00+03:00").await;
     let aim = DEZ_AIM;
-    s.file_strike_run("op-a", aim, "2016-09-16").await;
-    let filed = s
-        .ok("us", "strike.notice", dez_a_notice(aim[0], aim[1]), true)
-        .await;
+    let filed = s.file_dez_a().await;
     assert_eq!(filed["result"]["verdict"], "clear", "{filed:#}");
     s.clock.set(t("2016-09-16T10:05:00+03:00"));
-    s.ok(
-        "russia",
-        "strike.review",
-        json!({"notice": "dez-a", "decision": "object", "reason": "our advisers are there"}),
-        false,
-    )
-    .await;
+    s.russia_objects_to_dez_a().await;
     s.clock.set(t("2016-09-16T10:10:00+03:00"));
     let amended = s
         .ok("us", "strike.amend", dez_a_notice(40.01, 35.23), true)
@@ -266,7 +252,7 @@ async fn an_amended_strike_notice_shows_version_one_and_its_verdict_then() {
 
 #[tokio::test]
 async fn an_alert_acknowledged_later_is_open_at_an_earlier_instant() {
-    let s = start("2016-09-19T08:00:00+03:00").await;
+    let s = start_at("2016-09-19T08:00:00+03:00").await;
     s.ok("sarc", "humanitarian.site", urum_warehouse(), true)
         .await;
     // At the deadline nobody has acknowledged: the joint cell is alerted.
@@ -321,7 +307,7 @@ const HOSPITAL: [f64; 2] = [36.63217, 35.93071];
 
 #[tokio::test]
 async fn a_party_asking_as_of_never_gets_a_sealed_site_or_another_partys_plan() {
-    let s = start("2016-09-18T08:00:00+03:00").await;
+    let s = start_at("2016-09-18T08:00:00+03:00").await;
     let hospital = |lon: f64, lat: f64| {
         json!({"id": "h-17", "category": "hospital",
                "geometry": {"type": "Point", "coordinates": [lon, lat]},

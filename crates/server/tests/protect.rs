@@ -11,22 +11,11 @@
 
 mod support;
 
-use std::path::PathBuf;
-
 use jic_ledger::tile::TilePath;
-use jic_server::config::ServerConfig;
 use jiff::Timestamp;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use support::{DEZ_AIM, TestServer, dez_a_notice, flight, package, t, urum_warehouse};
-
-async fn start(at: &str) -> TestServer {
-    start_with(at, package()).await
-}
-
-async fn start_with(at: &str, agreement: PathBuf) -> TestServer {
-    support::start(ServerConfig::default(), agreement, at).await
-}
+use support::{DEZ_AIM, TestServer, dez_a_notice, flight, start_at, t, urum_warehouse};
 
 /// The protect decisions a replay of the stored log computes, and those the log holds (kind,
 /// body), each in log order.
@@ -50,7 +39,7 @@ async fn replayed_and_logged(s: &TestServer) -> (Vec<(String, Value)>, Vec<(Stri
 
 #[tokio::test]
 async fn urum_al_kubra_convoy_conflict_names_the_movement_and_its_receipts() {
-    let s = start("2016-09-19T08:30:00+03:00").await;
+    let s = start_at("2016-09-19T08:30:00+03:00").await;
     s.ok(
         "un_ocha",
         "humanitarian.movement",
@@ -233,7 +222,7 @@ const HOSPITAL: [f64; 2] = [36.63217, 35.93071];
 
 #[tokio::test]
 async fn a_sealed_hospital_never_reaches_a_party_or_the_log() {
-    let s = start("2016-09-18T08:00:00+03:00").await;
+    let s = start_at("2016-09-18T08:00:00+03:00").await;
     s.ok(
         "un_ocha",
         "humanitarian.site",
@@ -430,7 +419,7 @@ async fn a_sealed_hospital_never_reaches_a_party_or_the_log() {
 
 #[tokio::test]
 async fn overdue_receipts_escalate_at_the_deadline_and_the_second_threshold() {
-    let s = start("2016-09-19T08:00:00+03:00").await;
+    let s = start_at("2016-09-19T08:00:00+03:00").await;
     s.ok("sarc", "humanitarian.site", urum_warehouse(), true)
         .await;
     s.clock.set(t("2016-09-19T08:20:00+03:00"));
@@ -701,20 +690,11 @@ async fn events_for(s: &TestServer, member: &str) -> Vec<Value> {
 async fn the_filer_alone_amends_and_withdraws_and_the_counterpart_is_told() {
     let (_package, s) = support::start_with_agreed_ring("2016-09-16T10:00:00+03:00").await;
     let aim = DEZ_AIM;
-    s.file_strike_run("op-a", aim, "2016-09-16").await;
-    let filed = s
-        .ok("us", "strike.notice", dez_a_notice(aim[0], aim[1]), true)
-        .await;
+    let filed = s.file_dez_a().await;
     assert_eq!(filed["result"]["verdict"], "clear", "{filed:#}");
     // Russia objects to the first version.
     s.clock.set(t("2016-09-16T10:05:00+03:00"));
-    s.ok(
-        "russia",
-        "strike.review",
-        json!({"notice": "dez-a", "decision": "object", "reason": "our advisers are there"}),
-        false,
-    )
-    .await;
+    s.russia_objects_to_dez_a().await;
     assert_eq!(
         s.read("/api/v1/strike-notices/dez-a", "us").await["status"],
         "not_cleared"

@@ -11,16 +11,11 @@
 
 mod support;
 
-use jic_server::config::ServerConfig;
 use jic_server::deployment;
 use jiff::{SignedDuration, Timestamp};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use support::{TestServer, package, t};
-
-async fn start(at: &str) -> TestServer {
-    support::start(ServerConfig::default(), package(), at).await
-}
+use support::{TestServer, start_at, t};
 
 impl TestServer {
     /// GET with an optional raw `Authorization` header: status, content type, JSON body.
@@ -48,7 +43,7 @@ impl TestServer {
 
 #[tokio::test]
 async fn every_token_reads_as_its_role_member_and_label() {
-    let s = start("2016-09-12T19:00:00+03:00").await;
+    let s = start_at("2016-09-12T19:00:00+03:00").await;
     assert!(s.report.tokens.len() >= 5, "{:?}", s.report.tokens.len());
     let mut roles = std::collections::BTreeSet::new();
     for (label, member, token) in &s.report.tokens {
@@ -81,7 +76,7 @@ async fn every_token_reads_as_its_role_member_and_label() {
 
 #[tokio::test]
 async fn whoami_without_a_valid_bearer_token_is_a_401_problem() {
-    let s = start("2016-09-12T19:00:00+03:00").await;
+    let s = start_at("2016-09-12T19:00:00+03:00").await;
     let us = s.token("us");
     for auth in [
         None,
@@ -142,7 +137,7 @@ fn instant(v: &Value) -> Timestamp {
 
 #[tokio::test]
 async fn air_operations_carry_the_receipt_time_each_reader_learned_of_them() {
-    let s = start("2016-09-17T08:00:00Z").await;
+    let s = start_at("2016-09-17T08:00:00Z").await;
     let filed_at = s.now();
     s.ok(
         "us",
@@ -212,7 +207,7 @@ async fn air_operations_carry_the_receipt_time_each_reader_learned_of_them() {
 
 #[tokio::test]
 async fn notifications_carry_the_first_versions_receipt_time() {
-    let s = start("2016-09-18T06:00:00Z").await;
+    let s = start_at("2016-09-18T06:00:00Z").await;
     let first_at = s.now();
     let site = json!({"id": "clinic-1", "category": "clinic",
                       "geometry": {"type": "Point", "coordinates": [37.15, 36.20]},

@@ -95,6 +95,11 @@ pub(crate) fn flight(id: &str, path: &[(f64, f64)], start: &str) -> Value {
 /// ISIL-held ring, kilometres from any ground held by a party to the cessation.
 pub(crate) const DEZ_AIM: [f64; 2] = [40.06, 35.30];
 
+/// A server on the scenario's package with the default configuration, the clock at `now`.
+pub(crate) async fn start_at(now: &str) -> TestServer {
+    start(ServerConfig::default(), package(), now).await
+}
+
 /// A server on a copy of the package with the ring around Deir ez-Zor agreed
 /// ([`package_with_agreed_ring`]), the clock at `now`; the directory holds the copy.
 pub(crate) async fn start_with_agreed_ring(now: &str) -> (tempfile::TempDir, TestServer) {
@@ -271,6 +276,30 @@ impl TestServer {
                 &format!("{day}T10:40:00+03:00"),
             ),
             true,
+        )
+        .await
+    }
+
+    /// The US files `op-a` and then the strike notice `dez-a` on [`DEZ_AIM`] (16 September
+    /// 2016); the notice's accepted answer.
+    pub(crate) async fn file_dez_a(&self) -> Value {
+        self.file_strike_run("op-a", DEZ_AIM, "2016-09-16").await;
+        self.ok(
+            "us",
+            "strike.notice",
+            dez_a_notice(DEZ_AIM[0], DEZ_AIM[1]),
+            true,
+        )
+        .await
+    }
+
+    /// Russia objects to the strike notice `dez-a` ("our advisers are there").
+    pub(crate) async fn russia_objects_to_dez_a(&self) -> Value {
+        self.ok(
+            "russia",
+            "strike.review",
+            json!({"notice": "dez-a", "decision": "object", "reason": "our advisers are there"}),
+            false,
         )
         .await
     }
