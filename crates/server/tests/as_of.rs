@@ -97,13 +97,7 @@ async fn an_amended_notification_shows_its_first_version_and_no_later_receipt_at
     )
     .await;
     s.clock.set(t("2016-09-18T07:30:00Z"));
-    s.ok(
-        "russia",
-        "humanitarian.ack",
-        json!({"notification": "un_ocha/clinic-1", "version": 2}),
-        false,
-    )
-    .await;
+    s.acknowledge("russia", "un_ocha/clinic-1", 2).await;
     s.clock.set(t("2016-09-18T08:00:00Z"));
     let route = "/api/v1/notifications";
 

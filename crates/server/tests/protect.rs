@@ -52,21 +52,9 @@ async fn urum_al_kubra_convoy_conflict_names_the_movement_and_its_receipts() {
     )
     .await;
     s.clock.set(t("2016-09-19T08:45:00+03:00"));
-    s.ok(
-        "us",
-        "humanitarian.ack",
-        json!({"notification": "un_ocha/urum-convoy", "version": 1}),
-        false,
-    )
-    .await;
+    s.acknowledge("us", "un_ocha/urum-convoy", 1).await;
     s.clock.set(t("2016-09-19T09:10:00+03:00"));
-    s.ok(
-        "russia",
-        "humanitarian.ack",
-        json!({"notification": "un_ocha/urum-convoy", "version": 1}),
-        false,
-    )
-    .await;
+    s.acknowledge("russia", "un_ocha/urum-convoy", 1).await;
     // A second receipt by the same party is refused.
     let (status, _) = s
         .submit(

@@ -304,6 +304,18 @@ impl TestServer {
         .await
     }
 
+    /// `party` acknowledges `version` of the humanitarian notification `notification`
+    /// (`org/id`); the accepted answer.
+    pub(crate) async fn acknowledge(&self, party: &str, notification: &str, version: u32) -> Value {
+        self.ok(
+            party,
+            "humanitarian.ack",
+            json!({"notification": notification, "version": version}),
+            false,
+        )
+        .await
+    }
+
     /// `GET path` with the member's bearer token: the status and the text.
     pub(crate) async fn get_text(&self, path: &str, member: &str) -> (StatusCode, String) {
         let r = self
