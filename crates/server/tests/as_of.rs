@@ -18,20 +18,12 @@ use support::{DEZ_AIM, TestServer, dez_a_notice, flight, start_at, t, urum_wareh
 impl TestServer {
     /// `GET path` as `member`: status, content type, body.
     async fn get_as(&self, path: &str, member: &str) -> (StatusCode, String, Value) {
-        let r = self
-            .http
-            .get(format!("{}{path}", self.base))
-            .bearer_auth(self.token(member))
-            .send()
-            .await
-            .unwrap();
-        let status = r.status();
-        let ctype = r
-            .headers()
-            .get("content-type")
-            .map(|v| v.to_str().unwrap().to_owned())
-            .unwrap_or_default();
-        (status, ctype, r.json().await.unwrap_or(Value::Null))
+        let (status, ctype, text) = self.get_typed(path, member).await;
+        (
+            status,
+            ctype,
+            serde_json::from_str(&text).unwrap_or(Value::Null),
+        )
     }
 
     /// A list route as `member` at `as_of` (`None`: now); asserts 200.

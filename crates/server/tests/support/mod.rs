@@ -316,8 +316,9 @@ impl TestServer {
         .await
     }
 
-    /// `GET path` with the member's bearer token: the status and the text.
-    pub(crate) async fn get_text(&self, path: &str, member: &str) -> (StatusCode, String) {
+    /// `GET path` with the member's bearer token: the status, the content type (empty when
+    /// none) and the text.
+    pub(crate) async fn get_typed(&self, path: &str, member: &str) -> (StatusCode, String, String) {
         let r = self
             .http
             .get(format!("{}{path}", self.base))
@@ -325,7 +326,19 @@ impl TestServer {
             .send()
             .await
             .unwrap();
-        (r.status(), r.text().await.unwrap())
+        let status = r.status();
+        let ctype = r
+            .headers()
+            .get("content-type")
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default();
+        (status, ctype, r.text().await.unwrap())
+    }
+
+    /// `GET path` with the member's bearer token: the status and the text.
+    pub(crate) async fn get_text(&self, path: &str, member: &str) -> (StatusCode, String) {
+        let (status, _, text) = self.get_typed(path, member).await;
+        (status, text)
     }
 
     /// `GET path` as `member`, which must answer 200: the JSON body.
