@@ -282,7 +282,17 @@ impl SignedEnvelope {
     /// Verifies the signature under an already decoded key, which the caller vouches is the
     /// one the envelope's `key` names (e.g. a cached roster key looked up by that string).
     pub fn verify_under(&self, key: &NoteVerifier) -> Result<(), LedgerError> {
-        if !key.verify_raw(&self.envelope.signing_bytes()?, &self.sig) {
+        self.verify_signing_bytes_under(&self.envelope.signing_bytes()?, key)
+    }
+
+    /// As [`SignedEnvelope::verify_under`], over signing bytes the caller already holds, which
+    /// must be this envelope's [`Envelope::signing_bytes`].
+    fn verify_signing_bytes_under(
+        &self,
+        signing_bytes: &[u8],
+        key: &NoteVerifier,
+    ) -> Result<(), LedgerError> {
+        if !key.verify_raw(signing_bytes, &self.sig) {
             return Err(LedgerError::BadEnvelopeSignature {
                 key: self.envelope.key.clone(),
             });
@@ -385,6 +395,17 @@ impl Submission {
         value: &Value,
         known: Option<(&str, &NoteVerifier)>,
     ) -> Result<Self, LedgerError> {
+        Self::verified_from_value(value, known).map(|(submission, _)| submission)
+    }
+
+    /// As [`Submission::from_value_with_known_key`], also returning the envelope's signing
+    /// bytes (its RFC 8785 canonical form, [`Envelope::signing_bytes`]) that were verified, so
+    /// a server can build the log entry from them ([`LogEntry::submission_bytes`]) instead of
+    /// canonicalising the envelope again.
+    pub fn verified_from_value(
+        value: &Value,
+        known: Option<(&str, &NoteVerifier)>,
+    ) -> Result<(Self, Vec<u8>), LedgerError> {
         let bad = |m: &str| LedgerError::MalformedEnvelope(m.to_owned());
         let obj = value
             .as_object()
@@ -394,10 +415,10 @@ impl Submission {
                 return Err(bad(&format!("unknown submission member {k:?}")));
             }
         }
-        let envelope = Envelope::from_value(
-            obj.get("envelope")
-                .ok_or_else(|| bad("\"envelope\" is missing"))?,
-        )?;
+        let envelope_value = obj
+            .get("envelope")
+            .ok_or_else(|| bad("\"envelope\" is missing"))?;
+        let envelope = Envelope::from_value(envelope_value)?;
         let sig = parse_sig(obj.get("sig"))?;
         let signed = SignedEnvelope { envelope, sig };
         let restricted = match (&signed.envelope.body, obj.get("payload"), obj.get("salt")) {
@@ -424,18 +445,28 @@ impl Submission {
                 ));
             }
         };
-        match known {
-            Some((vkey, verifier)) if vkey == signed.envelope.key => {
-                signed.verify_under(verifier)?;
-            }
+        let decoded;
+        let key = match known {
+            Some((vkey, verifier)) if vkey == signed.envelope.key => verifier,
             _ => {
-                signed.verify()?;
+                decoded = signed.envelope.verifier()?;
+                &decoded
             }
-        }
+        };
+        // The canonical bytes of the envelope as it arrived equal those of
+        // `envelope.to_value()`: `from_value` admits only the members `to_value` writes, with
+        // `v` and `seq` integers and the strings and payload taken verbatim. Canonicalising
+        // the input spares a deep copy of the payload.
+        let signing_bytes = jcs::to_vec(envelope_value)?;
+        debug_assert_eq!(
+            Some(&signing_bytes),
+            signed.envelope.signing_bytes().ok().as_ref()
+        );
+        signed.verify_signing_bytes_under(&signing_bytes, key)?;
         if let (Some(r), Body::Committed(c)) = (&restricted, &signed.envelope.body) {
             r.verify(c)?;
         }
-        Ok(Self { signed, restricted })
+        Ok((Self { signed, restricted }, signing_bytes))
     }
 }
 
@@ -479,6 +510,36 @@ impl LogEntry {
             signed,
             received: received.to_string(),
         }
+    }
+
+    /// The leaf bytes of a submission entry, built from the envelope's signing bytes (its
+    /// canonical form, [`Envelope::signing_bytes`]) without canonicalising it again: equal to
+    /// `LogEntry::submission(signed, received).to_bytes()`. The canonical entry is an object
+    /// whose members sort as `envelope` < `received` < `sig` < `type`, so it is the signing
+    /// bytes spliced between fixed text. Fails like [`LogEntry::to_bytes`] past
+    /// [`MAX_ENTRY_BYTES`].
+    pub fn submission_bytes(
+        signing_bytes: &[u8],
+        sig: &[u8; 64],
+        received: jiff::Timestamp,
+    ) -> Result<Vec<u8>, LedgerError> {
+        let received = jcs::to_vec(&Value::from(received.to_string()))?;
+        let sig = jcs::to_vec(&Value::from(B64.encode(sig)))?;
+        let mut out = Vec::with_capacity(signing_bytes.len() + received.len() + sig.len() + 64);
+        out.extend_from_slice(b"{\"envelope\":");
+        out.extend_from_slice(signing_bytes);
+        out.extend_from_slice(b",\"received\":");
+        out.extend_from_slice(&received);
+        out.extend_from_slice(b",\"sig\":");
+        out.extend_from_slice(&sig);
+        out.extend_from_slice(b",\"type\":\"submission\"}");
+        if out.len() > MAX_ENTRY_BYTES {
+            return Err(LedgerError::EntryTooLarge {
+                size: out.len(),
+                limit: MAX_ENTRY_BYTES,
+            });
+        }
+        Ok(out)
     }
 
     /// A record entry.
@@ -738,6 +799,55 @@ mod tests {
             check_skew(&env, t, 59),
             Err(LedgerError::ClockSkew { .. })
         ));
+    }
+
+    #[test]
+    fn submission_bytes_are_the_canonical_entry_built_from_the_verified_signing_bytes() {
+        let s = signer();
+        let (restricted_env, beside) = Envelope::restricted(
+            "site.notify",
+            "un",
+            &s.verifier().to_vkey(),
+            1,
+            "2016-09-19T08:00:00Z",
+            json!({"lat": 36.2, "name": "clinic \"é\" \u{1}", "n": [1, 2.5, 1e-7, 1e21]}),
+            [42; 32],
+        )
+        .unwrap();
+        let subs = [
+            public_submission(),
+            Submission {
+                signed: restricted_env.sign(&s).unwrap(),
+                restricted: Some(beside),
+            },
+        ];
+        let times = ["2016-09-17T10:52:03Z", "2016-09-17T10:52:03.123456789Z"];
+        for sub in subs {
+            // Wire text with members out of order and spaces: the signing bytes are canonical.
+            let wire: Value = serde_json::from_slice(&sub.to_json().unwrap()).unwrap();
+            let pretty = serde_json::to_string_pretty(&wire).unwrap();
+            let value: Value = serde_json::from_str(&pretty).unwrap();
+            let (back, signing) = Submission::verified_from_value(&value, None).unwrap();
+            assert_eq!(back, sub);
+            assert_eq!(signing, sub.signed.envelope.signing_bytes().unwrap());
+            for t in times {
+                let t: jiff::Timestamp = t.parse().unwrap();
+                let want = LogEntry::submission(sub.signed.clone(), t)
+                    .to_bytes()
+                    .unwrap();
+                let got = LogEntry::submission_bytes(&signing, &sub.signed.sig, t).unwrap();
+                assert_eq!(
+                    String::from_utf8(got).unwrap(),
+                    String::from_utf8(want).unwrap()
+                );
+            }
+        }
+        let huge = vec![b'x'; MAX_ENTRY_BYTES];
+        let err = LogEntry::submission_bytes(&huge, &[0; 64], jiff::Timestamp::UNIX_EPOCH);
+        assert!(
+            matches!(err, Err(LedgerError::EntryTooLarge { .. })),
+            "{err:?}"
+        );
     }
 
     #[test]

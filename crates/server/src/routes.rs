@@ -462,8 +462,10 @@ fn verify(
             let verifier = roster.keys.get(vkey)?.verifier.clone()?;
             Some((vkey, verifier))
         });
-    let submission =
-        Submission::from_value_with_known_key(value, known.as_ref().map(|(k, v)| (*k, &**v)))
+    // The signing bytes come back from verification so the log entry is spliced from them
+    // instead of canonicalising the envelope a second time.
+    let (submission, signing_bytes) =
+        Submission::verified_from_value(value, known.as_ref().map(|(k, v)| (*k, &**v)))
             .map_err(ledger_error)?;
     let envelope = &submission.signed.envelope;
     let (member, role) = {
@@ -516,33 +518,40 @@ fn verify(
     jic_ledger::envelope::check_skew(envelope, now, state.config().max_clock_skew_s)
         .map_err(|e| ApiError::Unprocessable(format!("{e}; check the submitter's clock")))?;
     state.rate_limit(&member, 1.0)?;
-    let (payload, salt) = match (&envelope.body, &submission.restricted) {
-        (EnvelopeBody::Public(p), _) => (p.clone(), None),
-        (EnvelopeBody::Committed(_), Some(r)) => (r.payload.clone(), Some(r.salt)),
+    let entry = jic_ledger::envelope::LogEntry::submission_bytes(
+        &signing_bytes,
+        &submission.signed.sig,
+        now,
+    )
+    .map_err(ledger_error)?;
+    // The plaintext is kept as text only for a restricted kind, the one place it is stored.
+    let (payload, payload_json, salt) = match (&envelope.body, submission.restricted) {
+        (EnvelopeBody::Public(p), _) => (p.clone(), String::new(), None),
+        (EnvelopeBody::Committed(_), Some(r)) => {
+            let text = r.payload.to_string();
+            (r.payload, text, Some(r.salt))
+        }
         (EnvelopeBody::Committed(_), None) => {
             return Err(ApiError::Unprocessable(
                 "the restricted payload is missing".to_owned(),
             ));
         }
     };
-    let entry = jic_ledger::envelope::LogEntry::submission(submission.signed.clone(), now)
-        .to_bytes()
-        .map_err(ledger_error)?;
-    let payload_json = payload.to_string();
+    let signed = submission.signed;
     let mut accepted = Accepted {
         received: now,
         entry,
         payload_json,
-        kind: envelope.kind.clone(),
+        kind: signed.envelope.kind.clone(),
         party: member,
         role,
-        key: envelope.key.clone(),
-        seq: envelope.seq,
-        claimed_time: envelope.time.clone(),
+        key: signed.envelope.key.clone(),
+        seq: signed.envelope.seq,
+        claimed_time: signed.envelope.time.clone(),
         payload,
         restricted,
         salt,
-        signed: submission.signed.clone(),
+        signed,
         prepared,
     };
     handler.validate(&mut accepted)?;
@@ -591,6 +600,26 @@ pub async fn post_submission(
         .map(Json)
 }
 
+/// The length of a value's compact JSON text (what `serde_json::to_vec` would write), counted
+/// without building it.
+fn compact_json_len(value: &Value) -> usize {
+    struct Counter(usize);
+    impl std::io::Write for Counter {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0 = self.0.saturating_add(buf.len());
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut counter = Counter(0);
+    match serde_json::to_writer(&mut counter, value) {
+        Ok(()) => counter.0,
+        Err(_) => usize::MAX,
+    }
+}
+
 /// The most submissions one batch may carry.
 pub const BATCH_MAX_ITEMS: usize = 256;
 
@@ -636,8 +665,9 @@ pub async fn post_submission_batch(
         Ok(items
             .iter()
             .map(|item| {
-                // The single-submission limit, on the item's compact form.
-                let size = serde_json::to_vec(item).map_or(usize::MAX, |b| b.len());
+                // The single-submission limit, on the item's compact form (counted, not
+                // written out).
+                let size = compact_json_len(item);
                 if size > item_limit {
                     return Err(ApiError::TooLarge(format!(
                         "the submission is {size} bytes, over the {item_limit}-byte limit"

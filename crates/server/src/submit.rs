@@ -17,7 +17,8 @@
 //!    commit.
 //!
 //! The receipt time is taken when the request is verified, and the log entry (canonical JSON)
-//! is built there too, so the writer only writes; concurrent submissions may therefore reach
+//! is built there too, spliced from the signing bytes the verification canonicalised
+//! ([`jic_ledger::envelope::LogEntry::submission_bytes`]), so the writer only writes; concurrent submissions may therefore reach
 //! the log a few milliseconds out of receipt-time order.
 //! 3. The commit writes the group's WAL frames; a syncer thread fsyncs the WAL (once for every
 //!    group committed meanwhile), and only then does each submitter get its receipt and the
@@ -90,7 +91,8 @@ pub struct Accepted {
     /// The log entry's bytes, computed on the request task so the single writer does not
     /// spend its time on canonical JSON.
     pub entry: Vec<u8>,
-    /// The plaintext payload as JSON text (stored for a restricted kind, beside its leaf).
+    /// The plaintext payload as JSON text, stored beside the leaf for a restricted kind; empty
+    /// for a public one (its payload is in the leaf).
     pub payload_json: String,
     /// Work a handler did in [`KindHandler::validate`] for [`KindHandler::apply`] to use (e.g.
     /// parsed track states), so the writer thread does as little as possible.
