@@ -650,6 +650,14 @@ struct Committed {
     ok: bool,
     outcomes: Vec<Outcome>,
     events: Vec<EventRecord>,
+    /// The group's applied submissions, handed over only to be freed by the syncer: freeing
+    /// each one's parsed payload and envelope is a few per cent of the writer's time, which is
+    /// the serial path.
+    #[allow(
+        clippy::vec_box,
+        reason = "the boxes the jobs arrived in, moved as they are: unboxing would copy each"
+    )]
+    spent: Vec<Box<Accepted>>,
 }
 
 /// Sends each outcome to its waiter; with `failure`, every success becomes that failure.
@@ -725,6 +733,8 @@ fn syncer_loop(
                     let _ = events.send(Arc::new(event));
                 }
             }
+            // Freed here, after the replies, rather than on the writer's serial path.
+            drop(group.spent);
         }
         STATS_REPLY_NS.fetch_add(elapsed_ns(replies_started), Ordering::Relaxed);
         checkpointer.maybe_run();
@@ -832,11 +842,17 @@ fn commit_optimistic(parts: &mut WriterParts, batch: Vec<Job>) -> Result<Committ
     let committed = tx.commit();
     drop(roster_guard);
     record_times(started, Some(commit_started), Instant::now());
+    let mut spent = Vec::with_capacity(batch.len());
     let outcomes = batch
         .into_iter()
         .zip(receipts)
         .filter_map(|(job, receipt)| match job {
-            Job::Submit { reply, .. } => Some(Outcome::Submit(reply, Ok(receipt))),
+            Job::Submit {
+                submission, reply, ..
+            } => {
+                spent.push(submission);
+                Some(Outcome::Submit(reply, Ok(receipt)))
+            }
             Job::Decide { .. } => None,
         })
         .collect();
@@ -847,6 +863,7 @@ fn commit_optimistic(parts: &mut WriterParts, batch: Vec<Job>) -> Result<Committ
                 ok: true,
                 outcomes,
                 events,
+                spent,
             })
         }
         Err(e) => {
@@ -857,6 +874,7 @@ fn commit_optimistic(parts: &mut WriterParts, batch: Vec<Job>) -> Result<Committ
                 ok: false,
                 outcomes: Vec::new(),
                 events: Vec::new(),
+                spent,
             })
         }
     }
@@ -874,6 +892,7 @@ fn commit_with_savepoints(parts: &mut WriterParts, batch: Vec<Job>) -> Committed
     let roster: &RosterCache = &roster_guard;
     let mut outcomes = Vec::with_capacity(batch.len());
     let mut events = Vec::new();
+    let mut spent = Vec::with_capacity(batch.len());
     let committed = (|| -> Result<(), ApiError> {
         // IMMEDIATE: take the write lock up front. A deferred transaction that read first would
         // fail with SQLITE_BUSY_SNAPSHOT (no retry) whenever the log integrator committed in
@@ -906,6 +925,7 @@ fn commit_with_savepoints(parts: &mut WriterParts, batch: Vec<Job>) -> Committed
                 } => {
                     let r = apply_submission(&mut ctx, &submission, handler.as_ref());
                     let ok = r.is_ok();
+                    spent.push(submission);
                     (Outcome::Submit(reply, r), ok)
                 }
                 Job::Decide { run, reply } => {
@@ -943,12 +963,14 @@ fn commit_with_savepoints(parts: &mut WriterParts, batch: Vec<Job>) -> Committed
             ok: false,
             outcomes: Vec::new(),
             events,
+            spent,
         };
     }
     Committed {
         ok: true,
         outcomes,
         events,
+        spent,
     }
 }
 
