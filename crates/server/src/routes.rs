@@ -524,9 +524,18 @@ fn verify(
         now,
     )
     .map_err(ledger_error)?;
-    // The plaintext is kept as text only for a restricted kind, the one place it is stored.
-    let (payload, payload_json, salt) = match (&envelope.body, submission.restricted) {
-        (EnvelopeBody::Public(p), _) => (p.clone(), String::new(), None),
+    // The envelope lives on in the entry bytes; its fields move into `Accepted`. The
+    // plaintext is kept as text only for a restricted kind, the one place it is stored.
+    let jic_ledger::envelope::Envelope {
+        kind,
+        key,
+        seq,
+        time,
+        body,
+        ..
+    } = submission.signed.envelope;
+    let (payload, payload_json, salt) = match (body, submission.restricted) {
+        (EnvelopeBody::Public(p), _) => (p, String::new(), None),
         (EnvelopeBody::Committed(_), Some(r)) => {
             let text = r.payload.to_string();
             (r.payload, text, Some(r.salt))
@@ -537,21 +546,19 @@ fn verify(
             ));
         }
     };
-    let signed = submission.signed;
     let mut accepted = Accepted {
         received: now,
         entry,
         payload_json,
-        kind: signed.envelope.kind.clone(),
+        kind,
         party: member,
         role,
-        key: signed.envelope.key.clone(),
-        seq: signed.envelope.seq,
-        claimed_time: signed.envelope.time.clone(),
+        key,
+        seq,
+        claimed_time: time,
         payload,
         restricted,
         salt,
-        signed,
         prepared,
     };
     handler.validate(&mut accepted)?;

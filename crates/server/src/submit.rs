@@ -83,13 +83,12 @@ pub struct Accepted {
     pub restricted: bool,
     /// The commitment salt, for a restricted payload.
     pub salt: Option<[u8; 32]>,
-    /// The signed envelope as it will be logged.
-    pub signed: jic_ledger::envelope::SignedEnvelope,
     /// The receipt time: when the server accepted the request (before queueing). It is the time
     /// in the log entry and the time handlers see as [`ApplyCtx::now`].
     pub received: Timestamp,
-    /// The log entry's bytes, computed on the request task so the single writer does not
-    /// spend its time on canonical JSON.
+    /// The log entry's bytes (the signed envelope with its receipt time), computed on the
+    /// request task so the single writer does not spend its time on canonical JSON. The
+    /// envelope is kept in no other form: the fields above are what handlers read.
     pub entry: Vec<u8>,
     /// The plaintext payload as JSON text, stored beside the leaf for a restricted kind; empty
     /// for a public one (its payload is in the leaf).
@@ -1086,7 +1085,6 @@ mod tests {
             payload,
             restricted: false,
             salt: None,
-            signed: submission.signed,
             received: time,
             entry,
             prepared: None,
