@@ -37,6 +37,12 @@
 //! own time): in the writer's profile, the plan's rows (state, version history, window R*Tree),
 //! the plan probe, the log leaf and tiles, the event row, the sequence row.
 //!
+//! Per submission, the request path parses the JSON once, canonicalises the envelope once (the
+//! bytes that are verified become the log entry), and copies no payload; the writer hands its
+//! spent submissions to the syncer to free. Paired runs of that change against the build
+//! before it: 97–100 → 92–94 µs of CPU per batched submission, 17,500–18,000 → 18,700–19,800/s
+//! batched, 9,000–9,200 → 9,200–9,400/s sent alone.
+//!
 //! # Extension point
 //! A new kind of submission is a [`KindHandler`] registered in a [`KindRegistry`]; the core
 //! never needs to change. Decisions jic takes on its own (alerts from track conflict detection,
