@@ -222,6 +222,39 @@ impl Envelope {
         jcs::to_vec(&self.to_value())
     }
 
+    /// [`Envelope::signing_bytes`] written member by member, without first copying the
+    /// envelope (payload included) into a JSON value. The members are written in RFC 8785
+    /// order (UTF-16 code units): `key` < `kind` < `party` < `payload` < `payload_commitment` <
+    /// `seq` < `time` < `v`.
+    fn canonical_bytes(&self) -> Result<Vec<u8>, LedgerError> {
+        let text = |t: &str| jcs::to_vec(&Value::from(t));
+        let mut out = Vec::with_capacity(512);
+        out.extend_from_slice(b"{\"key\":");
+        out.extend_from_slice(&text(&self.key)?);
+        out.extend_from_slice(b",\"kind\":");
+        out.extend_from_slice(&text(&self.kind)?);
+        out.extend_from_slice(b",\"party\":");
+        out.extend_from_slice(&text(&self.party)?);
+        match &self.body {
+            Body::Public(p) => {
+                out.extend_from_slice(b",\"payload\":");
+                out.extend_from_slice(&jcs::to_vec(p)?);
+            }
+            Body::Committed(c) => {
+                out.extend_from_slice(b",\"payload_commitment\":");
+                out.extend_from_slice(&text(c)?);
+            }
+        }
+        out.extend_from_slice(b",\"seq\":");
+        out.extend_from_slice(&jcs::to_vec(&Value::from(self.seq))?);
+        out.extend_from_slice(b",\"time\":");
+        out.extend_from_slice(&text(&self.time)?);
+        out.extend_from_slice(b",\"v\":");
+        out.extend_from_slice(&jcs::to_vec(&Value::from(ENVELOPE_VERSION))?);
+        out.push(b'}');
+        Ok(out)
+    }
+
     /// The parsed claimed time.
     pub fn timestamp(&self) -> Result<jiff::Timestamp, LedgerError> {
         parse_time(&self.time)
@@ -406,6 +439,31 @@ impl Submission {
         value: &Value,
         known: Option<(&str, &NoteVerifier)>,
     ) -> Result<(Self, Vec<u8>), LedgerError> {
+        Self::verified_from_parts(value, None, known)
+    }
+
+    /// As [`Submission::verified_from_value`], taking the wire value by value: the envelope's
+    /// public payload is moved into the result instead of copied.
+    pub fn verified_from_owned(
+        mut value: Value,
+        known: Option<(&str, &NoteVerifier)>,
+    ) -> Result<(Self, Vec<u8>), LedgerError> {
+        // The payload leaves a null in its place, which is all the envelope parser copies; the
+        // parser only checks that the member is there.
+        let payload = value
+            .get_mut("envelope")
+            .and_then(|e| e.get_mut("payload"))
+            .map(Value::take);
+        Self::verified_from_parts(&value, payload, known)
+    }
+
+    /// The parser behind both: `moved_payload` is the envelope's `payload`, taken out of
+    /// `value` (where a null stands in for it).
+    fn verified_from_parts(
+        value: &Value,
+        moved_payload: Option<Value>,
+        known: Option<(&str, &NoteVerifier)>,
+    ) -> Result<(Self, Vec<u8>), LedgerError> {
         let bad = |m: &str| LedgerError::MalformedEnvelope(m.to_owned());
         let obj = value
             .as_object()
@@ -418,7 +476,11 @@ impl Submission {
         let envelope_value = obj
             .get("envelope")
             .ok_or_else(|| bad("\"envelope\" is missing"))?;
-        let envelope = Envelope::from_value(envelope_value)?;
+        let mut envelope = Envelope::from_value(envelope_value)?;
+        let moved = moved_payload.is_some();
+        if let (Some(payload), Body::Public(placeholder)) = (moved_payload, &mut envelope.body) {
+            *placeholder = payload;
+        }
         let sig = parse_sig(obj.get("sig"))?;
         let signed = SignedEnvelope { envelope, sig };
         let restricted = match (&signed.envelope.body, obj.get("payload"), obj.get("salt")) {
@@ -457,7 +519,11 @@ impl Submission {
         // `envelope.to_value()`: `from_value` admits only the members `to_value` writes, with
         // `v` and `seq` integers and the strings and payload taken verbatim. Canonicalising
         // the input spares a deep copy of the payload.
-        let signing_bytes = jcs::to_vec(envelope_value)?;
+        let signing_bytes = if moved {
+            signed.envelope.canonical_bytes()?
+        } else {
+            jcs::to_vec(envelope_value)?
+        };
         debug_assert_eq!(
             Some(&signing_bytes),
             signed.envelope.signing_bytes().ok().as_ref()
@@ -759,8 +825,23 @@ mod tests {
                 format!("{err:?}").starts_with(want),
                 "{pointer}/{member}: {err:?}"
             );
+            // Taking the value by value refuses it in the same words.
+            let owned = Submission::verified_from_owned(w, None).unwrap_err();
+            assert_eq!(owned, err, "{pointer}/{member}");
         };
         check("/envelope", "seq", json!(8), "BadEnvelopeSignature");
+        check(
+            "/envelope",
+            "payload_commitment",
+            json!("AAAA"),
+            "MalformedEnvelope",
+        );
+        check(
+            "/envelope",
+            "payload",
+            json!({"lat": 1}),
+            "BadEnvelopeSignature",
+        );
         check("/envelope", "extra", json!(1), "MalformedEnvelope");
         check("/envelope", "v", json!(2), "MalformedEnvelope");
         check("", "sig", json!("AAAA"), "MalformedEnvelope");
@@ -830,6 +911,11 @@ mod tests {
             let (back, signing) = Submission::verified_from_value(&value, None).unwrap();
             assert_eq!(back, sub);
             assert_eq!(signing, sub.signed.envelope.signing_bytes().unwrap());
+            let (owned, owned_signing) =
+                Submission::verified_from_owned(value.clone(), None).unwrap();
+            assert_eq!(owned, sub);
+            assert_eq!(owned_signing, signing);
+            assert_eq!(sub.signed.envelope.canonical_bytes().unwrap(), signing);
             for t in times {
                 let t: jiff::Timestamp = t.parse().unwrap();
                 let want = LogEntry::submission(sub.signed.clone(), t)

@@ -448,7 +448,7 @@ fn ledger_error(e: LedgerError) -> ApiError {
 /// policy, skew, rate, and the kind's validation.
 fn verify(
     state: &AppState,
-    value: &Value,
+    value: Value,
     kind_filter: impl Fn(&str) -> bool,
     prepared: Option<Box<dyn std::any::Any + Send + Sync>>,
 ) -> Result<(Accepted, Arc<dyn KindHandler>), ApiError> {
@@ -460,12 +460,13 @@ fn verify(
         .and_then(|vkey| {
             let roster = state.roster();
             let verifier = roster.keys.get(vkey)?.verifier.clone()?;
-            Some((vkey, verifier))
+            Some((vkey.to_owned(), verifier))
         });
     // The signing bytes come back from verification so the log entry is spliced from them
-    // instead of canonicalising the envelope a second time.
+    // instead of canonicalising the envelope a second time; the wire value is consumed, so
+    // the payload is moved, not copied.
     let (submission, signing_bytes) =
-        Submission::verified_from_value(value, known.as_ref().map(|(k, v)| (*k, &**v)))
+        Submission::verified_from_owned(value, known.as_ref().map(|(k, v)| (k.as_str(), &**v)))
             .map_err(ledger_error)?;
     let envelope = &submission.signed.envelope;
     let (member, role) = {
@@ -575,7 +576,7 @@ async fn submit_bytes(
     let bytes = read_body(body, state.config().max_submission_bytes).await?;
     let value: Value = serde_json::from_slice(&bytes)
         .map_err(|e| ApiError::BadRequest(format!("malformed JSON: {e}")))?;
-    let (accepted, handler) = verify(state, &value, kind_filter, None)?;
+    let (accepted, handler) = verify(state, value, kind_filter, None)?;
     let roster_change = accepted.kind.starts_with("roster.");
     // A countersignature may bring a new agreement, and with it a new disclosure policy, into force.
     let agreement_change = accepted.kind.starts_with("agreement.");
@@ -670,11 +671,11 @@ pub async fn post_submission_batch(
             )));
         }
         Ok(items
-            .iter()
+            .into_iter()
             .map(|item| {
                 // The single-submission limit, on the item's compact form (counted, not
                 // written out).
-                let size = compact_json_len(item);
+                let size = compact_json_len(&item);
                 if size > item_limit {
                     return Err(ApiError::TooLarge(format!(
                         "the submission is {size} bytes, over the {item_limit}-byte limit"
@@ -764,7 +765,7 @@ pub async fn post_alert_ack(
     let bytes = read_body(body, state.config().max_submission_bytes).await?;
     let value: Value = serde_json::from_slice(&bytes)
         .map_err(|e| ApiError::BadRequest(format!("malformed JSON: {e}")))?;
-    let (accepted, handler) = verify(&state, &value, |k| k == "alert.ack", None)?;
+    let (accepted, handler) = verify(&state, value, |k| k == "alert.ack", None)?;
     if accepted.payload.get("alert_id").and_then(Value::as_i64) != Some(id) {
         return Err(ApiError::Unprocessable(format!(
             "payload alert_id must be {id}"
@@ -799,12 +800,8 @@ pub async fn post_track_batch(
                 ));
             }
         };
-        let (accepted, handler) = verify(
-            &worker,
-            &value,
-            |k| k == "tracks.batch",
-            Some(Box::new(csv)),
-        )?;
+        let (accepted, handler) =
+            verify(&worker, value, |k| k == "tracks.batch", Some(Box::new(csv)))?;
         let states = accepted
             .prepared
             .as_ref()
@@ -1242,7 +1239,7 @@ pub async fn post_agreement_version(
             .map_err(|e| ApiError::Unprocessable(format!("files: {e}")))?;
         verify(
             &worker,
-            &value,
+            value,
             |k| k == "agreement.propose",
             Some(Box::new(files)),
         )
