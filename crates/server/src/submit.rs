@@ -40,8 +40,10 @@
 //! Per submission, the request path parses the JSON once, canonicalises the envelope once (the
 //! bytes that are verified become the log entry), and copies no payload; the writer hands its
 //! spent submissions to the syncer to free. Paired runs of that change against the build
-//! before it: 97–100 → 92–94 µs of CPU per batched submission, 17,500–18,000 → 18,700–19,800/s
-//! batched, 9,000–9,200 → 9,200–9,400/s sent alone.
+//! before it: sent alone, 8,600–9,200 → 9,300–10,500/s (CPU ~200 → ~183 µs each); batched,
+//! ~18,100 → ~18,900/s on average (CPU ~97 → ~94 µs each, within the noise of a shared
+//! machine): what remains per batched submission is mostly the Ed25519 verification and the
+//! writer's apply, which is now the ceiling.
 //!
 //! # Extension point
 //! A new kind of submission is a [`KindHandler`] registered in a [`KindRegistry`]; the core
