@@ -202,6 +202,14 @@ pub trait StateWrite {
     ) -> Result<(), StoreError>;
     /// Writes an air operation's new state and appends its history row.
     fn put_air_operation(&self, op: &AirOperationRecord, action: &str) -> Result<(), StoreError>;
+    /// Stores the first version of an air operation whose id the caller has just found absent
+    /// in the same transaction (`air_operation_exists`): what `put_air_operation` does, minus
+    /// the `UPDATE` that would find no row. An id that exists fails the insert (unique key).
+    fn insert_new_air_operation(
+        &self,
+        op: &AirOperationRecord,
+        action: &str,
+    ) -> Result<(), StoreError>;
     /// Upserts the latest state of each aircraft in a batch and records the batch.
     fn put_track_batch(
         &self,
@@ -254,6 +262,8 @@ pub trait StateRead {
     fn submission_count(&self) -> Result<u64, StoreError>;
     /// One air operation.
     fn air_operation(&self, id: &str) -> Result<Option<AirOperationRecord>, StoreError>;
+    /// Whether an air operation with this id exists, without reading its record.
+    fn air_operation_exists(&self, id: &str) -> Result<bool, StoreError>;
     /// Air operations, of one party or all, optionally only those not cancelled.
     fn air_operations(
         &self,
@@ -283,6 +293,39 @@ pub trait StateRead {
     fn agreement_versions(&self) -> Result<Vec<AgreementVersionRecord>, StoreError>;
     /// One agreement version.
     fn agreement_version(&self, hash: &str) -> Result<Option<AgreementVersionRecord>, StoreError>;
+}
+
+/// The R*Tree window entry (migration 6) and the version-history row of an air operation
+/// whose row `rowid` was just written; the caller has removed any older window entry.
+fn put_air_operation_window_and_version(
+    tx: &Transaction<'_>,
+    rowid: i64,
+    op: &AirOperationRecord,
+    action: &str,
+) -> Result<(), StoreError> {
+    // A plan without a window is never a probe candidate, so it has no entry.
+    if let (Some(start), Some(end)) = (&op.window_start, &op.window_end) {
+        let (lo, _) = window_minutes(start);
+        let (_, hi) = window_minutes(end);
+        tx.prepare_cached(
+            "INSERT INTO air_operation_window (op_rowid, start_min, end_min)
+             VALUES (?1, ?2, ?3)",
+        )?
+        .execute(params![rowid, lo, hi])?;
+    }
+    tx.prepare_cached(
+        "INSERT INTO air_operation_version (id, version, action, plan_json, leaf_index, time)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![
+        op.id,
+        op.version,
+        action,
+        op.plan_json,
+        op.leaf_index as i64,
+        op.updated
+    ])?;
+    Ok(())
 }
 
 impl StateWrite for Transaction<'_> {
@@ -345,58 +388,42 @@ impl StateWrite for Transaction<'_> {
                 op.leaf_index as i64,
                 op.updated
             ])?;
-        let rowid = if updated == 0 {
-            self.prepare_cached(
-                "INSERT INTO air_operation (id, party, status, version, plan_json, window_start,
-                     window_end, leaf_index, updated)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-            )?
-            .execute(params![
-                op.id,
-                op.party,
-                op.status,
-                op.version,
-                op.plan_json,
-                op.window_start,
-                op.window_end,
-                op.leaf_index as i64,
-                op.updated
-            ])?;
-            // A new row: air operations are never deleted, so its rowid is fresh and has no
-            // window entry to replace.
-            self.last_insert_rowid()
-        } else {
-            let rowid: i64 = self
-                .prepare_cached("SELECT rowid FROM air_operation WHERE id = ?1")?
-                .query_row(params![op.id], |r| r.get(0))?;
-            // Keep the window R*Tree (migration 6) in step: drop the old window.
-            self.prepare_cached("DELETE FROM air_operation_window WHERE op_rowid = ?1")?
-                .execute(params![rowid])?;
-            rowid
-        };
-        // A plan without a window is never a probe candidate, so it has no entry.
-        if let (Some(start), Some(end)) = (&op.window_start, &op.window_end) {
-            let (lo, _) = window_minutes(start);
-            let (_, hi) = window_minutes(end);
-            self.prepare_cached(
-                "INSERT INTO air_operation_window (op_rowid, start_min, end_min)
-                 VALUES (?1, ?2, ?3)",
-            )?
-            .execute(params![rowid, lo, hi])?;
+        if updated == 0 {
+            return self.insert_new_air_operation(op, action);
         }
+        let rowid: i64 = self
+            .prepare_cached("SELECT rowid FROM air_operation WHERE id = ?1")?
+            .query_row(params![op.id], |r| r.get(0))?;
+        // Keep the window R*Tree (migration 6) in step: drop the old window.
+        self.prepare_cached("DELETE FROM air_operation_window WHERE op_rowid = ?1")?
+            .execute(params![rowid])?;
+        put_air_operation_window_and_version(self, rowid, op, action)
+    }
+
+    fn insert_new_air_operation(
+        &self,
+        op: &AirOperationRecord,
+        action: &str,
+    ) -> Result<(), StoreError> {
         self.prepare_cached(
-            "INSERT INTO air_operation_version (id, version, action, plan_json, leaf_index, time)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            "INSERT INTO air_operation (id, party, status, version, plan_json, window_start,
+                 window_end, leaf_index, updated)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         )?
         .execute(params![
             op.id,
+            op.party,
+            op.status,
             op.version,
-            action,
             op.plan_json,
+            op.window_start,
+            op.window_end,
             op.leaf_index as i64,
             op.updated
         ])?;
-        Ok(())
+        // A new row: air operations are never deleted, so its rowid is fresh and has no
+        // window entry to replace.
+        put_air_operation_window_and_version(self, self.last_insert_rowid(), op, action)
     }
 
     fn put_track_batch(
@@ -699,6 +726,14 @@ impl StateRead for Connection {
             .optional()?)
     }
 
+    fn air_operation_exists(&self, id: &str) -> Result<bool, StoreError> {
+        Ok(self
+            .prepare_cached("SELECT 1 FROM air_operation WHERE id = ?1")?
+            .query_row(params![id], |_| Ok(()))
+            .optional()?
+            .is_some())
+    }
+
     fn air_operations(
         &self,
         party: Option<&str>,
@@ -972,8 +1007,27 @@ mod tests {
         cancelled.status = "cancelled".into();
         tx.put_air_operation(&cancelled, "cancel").unwrap();
         tx.put_air_operation(&op("b1", "ru", 1, 5), "file").unwrap();
+        // The filing path's insert: a fresh id stores its row, window and history like
+        // `put_air_operation`; an id that exists is refused rather than overwritten.
+        assert!(!tx.air_operation_exists("c1").unwrap());
+        let mut fresh = op("c1", "ua", 1, 6);
+        fresh.window_start = Some("2016-09-17T10:00:00Z".into());
+        fresh.window_end = Some("2016-09-17T11:00:00Z".into());
+        tx.insert_new_air_operation(&fresh, "file").unwrap();
+        assert!(tx.air_operation_exists("c1").unwrap());
+        assert!(
+            tx.insert_new_air_operation(&op("c1", "ua", 1, 7), "file")
+                .is_err()
+        );
+        assert_eq!(tx.air_operation("c1").unwrap().unwrap().leaf_index, 6);
+        let windows: i64 = tx
+            .query_row("SELECT count(*) FROM air_operation_window", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(windows, 1);
         tx.commit().unwrap();
-        assert_eq!(conn.air_operations(None, true).unwrap().len(), 1);
+        assert_eq!(conn.air_operations(None, true).unwrap().len(), 2);
         assert_eq!(
             conn.air_operations(Some("us"), false).unwrap()[0].version,
             2

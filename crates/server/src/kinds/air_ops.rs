@@ -204,7 +204,7 @@ impl KindHandler for FileAirOperation {
     fn apply(&self, ctx: &mut ApplyCtx<'_>, s: &Accepted) -> Result<Value, ApiError> {
         let prepared = prepared_plan(s)?;
         let plan = &prepared.plan;
-        if ctx.read().air_operation(&plan.id)?.is_some() {
+        if ctx.read().air_operation_exists(&plan.id)? {
             return Err(ApiError::Conflict(format!(
                 "air operation {:?} already exists; amend it with air_operation.amend",
                 plan.id
@@ -318,7 +318,12 @@ fn store_and_probe(
         leaf_index: ctx.leaf_index(),
         updated: ctx.now().to_string(),
     };
-    ctx.state().put_air_operation(&record, action)?;
+    if action == "file" {
+        // `FileAirOperation::apply` has just found the id absent in this transaction.
+        ctx.state().insert_new_air_operation(&record, action)?;
+    } else {
+        ctx.state().put_air_operation(&record, action)?;
+    }
     let leaf = ctx.leaf_index();
     let body = json!({"id": plan.id, "party": s.party, "status": "filed", "version": version,
                       "leaf_index": leaf});
