@@ -754,13 +754,16 @@ impl StateRead for Connection {
         end: &str,
     ) -> Result<Vec<AirOperationRecord>, StoreError> {
         // The R*Tree narrows to plans whose widened window meets [start, end]; the text
-        // comparison then decides exactly, as it did before the R*Tree existed.
+        // comparison then decides exactly, as it did before the R*Tree existed. A join, not
+        // `rowid IN (subquery)`: the subquery made SQLite build and drop an ephemeral table on
+        // every probe, on the writer's serial path. Each plan has at most one window entry
+        // (`op_rowid` is the R*Tree's key), so the join yields each plan at most once.
         let (lo, _) = window_minutes(start);
         let (_, hi) = window_minutes(end);
         let mut stmt = self.prepare_cached(&format!(
-            "SELECT {AIR_OPERATION_COLUMNS} FROM air_operation
-             WHERE rowid IN (SELECT op_rowid FROM air_operation_window
-                             WHERE end_min >= ?4 AND start_min <= ?5)
+            "SELECT {AIR_OPERATION_COLUMNS} FROM air_operation_window
+               JOIN air_operation ON air_operation.rowid = air_operation_window.op_rowid
+             WHERE end_min >= ?4 AND start_min <= ?5
                AND status <> 'cancelled' AND party <> ?1 AND window_start <= ?3
                AND window_end >= ?2 ORDER BY id"
         ))?;
