@@ -37,35 +37,7 @@ async fn start_with_package(config: ServerConfig, agreement: PathBuf) -> TestSer
 
 impl TestServer {
     async fn post(&self, path: &str, body: Vec<u8>) -> (StatusCode, String, Value) {
-        self.post_with_type(path, body, "application/json").await
-    }
-
-    async fn post_with_type(
-        &self,
-        path: &str,
-        body: Vec<u8>,
-        ct: &str,
-    ) -> (StatusCode, String, Value) {
-        let r = self
-            .http
-            .post(format!("{}{path}", self.base))
-            .header("content-type", ct)
-            .body(body)
-            .send()
-            .await
-            .unwrap();
-        let status = r.status();
-        let ct = r
-            .headers()
-            .get("content-type")
-            .map(|v| v.to_str().unwrap().to_owned())
-            .unwrap_or_default();
-        let text = r.text().await.unwrap();
-        (
-            status,
-            ct,
-            serde_json::from_str(&text).unwrap_or(Value::String(text)),
-        )
+        self.post_typed(path, body, "application/json").await
     }
 
     async fn get(&self, path: &str, member: Option<&str>) -> (StatusCode, Value) {
@@ -489,7 +461,7 @@ async fn every_refusal_is_problem_json_and_stores_nothing() {
         ),
     ];
     for (what, body, ct, want) in cases {
-        let (status, got_ct, problem) = s.post_with_type("/api/v1/submissions", body, ct).await;
+        let (status, got_ct, problem) = s.post_typed("/api/v1/submissions", body, ct).await;
         assert_problem(status, &got_ct, &problem, want, what);
         assert_eq!(s.counts().await, before, "{what} stored something");
     }

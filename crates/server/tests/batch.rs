@@ -39,22 +39,7 @@ impl TestServer {
 
     /// Posts raw bytes to the batch endpoint: status, content type, JSON answer.
     async fn post_batch(&self, body: Vec<u8>, ct: &str) -> (StatusCode, String, Value) {
-        let r = self
-            .http
-            .post(format!("{}/api/v1/submissions/batch", self.base))
-            .header("content-type", ct)
-            .body(body)
-            .send()
-            .await
-            .unwrap();
-        let status = r.status();
-        let ct = r
-            .headers()
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_owned();
-        (status, ct, r.json().await.unwrap_or(Value::Null))
+        self.post_typed("/api/v1/submissions/batch", body, ct).await
     }
 
     /// Posts a batch that must be answered 200; the per-item results.

@@ -335,6 +335,33 @@ impl TestServer {
         (status, ctype, r.text().await.unwrap())
     }
 
+    /// `POST path` with raw bytes and a content type, no token: the status, the content type
+    /// (empty when none) and the body as JSON (a JSON string holding the text when it is not).
+    pub(crate) async fn post_typed(
+        &self,
+        path: &str,
+        body: Vec<u8>,
+        ct: &str,
+    ) -> (StatusCode, String, Value) {
+        let r = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("content-type", ct)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status();
+        let ctype = r
+            .headers()
+            .get("content-type")
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default();
+        let text = r.text().await.unwrap();
+        let json = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        (status, ctype, json)
+    }
+
     /// `GET path` with the member's bearer token: the status and the text.
     pub(crate) async fn get_text(&self, path: &str, member: &str) -> (StatusCode, String) {
         let (status, _, text) = self.get_typed(path, member).await;
