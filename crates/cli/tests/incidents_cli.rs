@@ -34,6 +34,17 @@ fn jic(args: &[&str]) -> (i32, String, String) {
     )
 }
 
+/// Runs `jic` on a blocking thread, so the test's in-process server keeps serving meanwhile.
+async fn jic_off_thread(args: &[impl AsRef<str>]) -> (i32, String, String) {
+    let args: Vec<String> = args.iter().map(|s| s.as_ref().to_owned()).collect();
+    tokio::task::spawn_blocking(move || {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        jic(&args)
+    })
+    .await
+    .unwrap()
+}
+
 const MAPPING: &str = r#"
 [columns]
 id = "event_id"
@@ -127,10 +138,6 @@ async fn import_phase_report_and_export() {
     let pkg = package().display().to_string();
     let key_s = key.display().to_string();
 
-    let run = |args: Vec<String>| {
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        jic(&args)
-    };
     let import = |file: &str, extra: &[&str]| {
         let mut a: Vec<String> = [
             "incidents",
@@ -152,23 +159,13 @@ async fn import_phase_report_and_export() {
     };
 
     // A rejected row stops the whole import; a dry run submits nothing.
-    let (code, _, err) = tokio::task::spawn_blocking({
-        let a = import(&p("bad.csv"), &[]);
-        move || run(a)
-    })
-    .await
-    .unwrap();
+    let (code, _, err) = jic_off_thread(&import(&p("bad.csv"), &[])).await;
     assert_eq!(code, 1, "{err}");
     assert!(
         err.contains("bad.csv:6: rejected") && err.contains("nothing imported"),
         "{err}"
     );
-    let (code, _, err) = tokio::task::spawn_blocking({
-        let a = import(&p("events.csv"), &["--dry-run"]);
-        move || run(a)
-    })
-    .await
-    .unwrap();
+    let (code, _, err) = jic_off_thread(&import(&p("events.csv"), &["--dry-run"])).await;
     assert_eq!(code, 0, "{err}");
     let incidents = |state: AppState| async move {
         state
@@ -179,23 +176,13 @@ async fn import_phase_report_and_export() {
     assert_eq!(incidents(state.clone()).await, 0);
 
     // The import, then a re-run that finds everything already there.
-    let (code, _, err) = tokio::task::spawn_blocking({
-        let a = import(&p("events.csv"), &[]);
-        move || run(a)
-    })
-    .await
-    .unwrap();
+    let (code, _, err) = jic_off_thread(&import(&p("events.csv"), &[])).await;
     assert_eq!(code, 0, "{err}");
     assert!(
         err.contains("imported 4 incident(s); 0 were already"),
         "{err}"
     );
-    let (code, _, err) = tokio::task::spawn_blocking({
-        let a = import(&p("events.csv"), &[]);
-        move || run(a)
-    })
-    .await
-    .unwrap();
+    let (code, _, err) = jic_off_thread(&import(&p("events.csv"), &[])).await;
     assert_eq!(code, 0, "{err}");
     assert!(
         err.contains("imported 0 incident(s); 4 were already"),
@@ -215,41 +202,29 @@ async fn import_phase_report_and_export() {
         .json()
         .await
         .unwrap();
-    let (code, out, err) = tokio::task::spawn_blocking({
-        let a: Vec<String> = [
-            "phase",
-            "--data",
-            &data.root().display().to_string(),
-            "--as-of",
-            as_of,
-            "--json",
-        ]
-        .map(str::to_owned)
-        .to_vec();
-        move || run(a)
-    })
-    .await
-    .unwrap();
+    let (code, out, err) = jic_off_thread(&[
+        "phase",
+        "--data",
+        &data.root().display().to_string(),
+        "--as-of",
+        as_of,
+        "--json",
+    ])
+    .await;
     assert_eq!(code, 0, "{err}");
     let offline: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(offline, server);
-    let (code, out, err) = tokio::task::spawn_blocking({
-        let a: Vec<String> = [
-            "phase",
-            "--log",
-            &base,
-            "--agreement",
-            &pkg,
-            "--as-of",
-            as_of,
-            "--json",
-        ]
-        .map(str::to_owned)
-        .to_vec();
-        move || run(a)
-    })
-    .await
-    .unwrap();
+    let (code, out, err) = jic_off_thread(&[
+        "phase",
+        "--log",
+        &base,
+        "--agreement",
+        &pkg,
+        "--as-of",
+        as_of,
+        "--json",
+    ])
+    .await;
     assert_eq!(code, 0, "{err}");
     let over_http: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(over_http, server);
@@ -257,44 +232,32 @@ async fn import_phase_report_and_export() {
     assert_eq!(server["phase_now"], "jic");
 
     // The report, offline from the data directory, and export over HTTP.
-    let (code, _, err) = tokio::task::spawn_blocking({
-        let a: Vec<String> = [
-            "report",
-            "--day",
-            "2016-09-13",
-            "--data",
-            &data.root().display().to_string(),
-            "--as-of",
-            as_of,
-            "-o",
-            &p("report.html"),
-        ]
-        .map(str::to_owned)
-        .to_vec();
-        move || run(a)
-    })
-    .await
-    .unwrap();
+    let (code, _, err) = jic_off_thread(&[
+        "report",
+        "--day",
+        "2016-09-13",
+        "--data",
+        &data.root().display().to_string(),
+        "--as-of",
+        as_of,
+        "-o",
+        &p("report.html"),
+    ])
+    .await;
     assert_eq!(code, 0, "{err}");
     let html = std::fs::read_to_string(work.join("report.html")).unwrap();
     assert!(html.contains("<svg id=\"map\"") && html.contains("import-A1") && html.contains("حلب"));
-    let (code, csv, err) = tokio::task::spawn_blocking({
-        let a: Vec<String> = [
-            "incidents",
-            "export",
-            "--server",
-            &base,
-            "--token",
-            &token("un_envoy"),
-            "--format",
-            "csv",
-        ]
-        .map(str::to_owned)
-        .to_vec();
-        move || run(a)
-    })
-    .await
-    .unwrap();
+    let (code, csv, err) = jic_off_thread(&[
+        "incidents",
+        "export",
+        "--server",
+        &base,
+        "--token",
+        &token("un_envoy"),
+        "--format",
+        "csv",
+    ])
+    .await;
     assert_eq!(code, 0, "{err}");
     assert_eq!(csv.lines().count(), 5, "{csv}");
     assert!(Path::new(&p("report.html")).exists());
